@@ -1,0 +1,425 @@
+//! The configuration file (`katalog.toml`) and the built-in default that
+//! harvests the national catalogues in `fixtures/`.
+
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use thiserror::Error;
+
+/// The built-in default: the fixtures' own configuration, with paths relative
+/// to the fixtures directory.
+const DEFAULT_CONFIG: &str = include_str!("../fixtures/katalog.toml");
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("cannot read configuration file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration {origin}: {message}")]
+    Syntax { origin: String, message: String },
+    #[error("invalid configuration {origin}: `{key}`: {message}")]
+    Value {
+        origin: String,
+        key: String,
+        message: String,
+    },
+}
+
+/// Where the built-in default configuration finds `fixtures/`.
+pub fn default_fixtures_dir() -> PathBuf {
+    let local = PathBuf::from("fixtures");
+    if local.join("katalog.toml").is_file() {
+        return local;
+    }
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub server: ServerConfig,
+    #[serde(default)]
+    pub storage: StorageConfig,
+    #[serde(default)]
+    pub harvest: HarvestConfig,
+    #[serde(default, rename = "source")]
+    pub sources: Vec<SourceConfig>,
+    /// Directory against which relative source paths are resolved.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+    /// Where this configuration came from, for error messages.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    #[serde(default = "default_bind")]
+    pub bind: String,
+    /// Public base URL (scheme, host and path prefix) when behind a reverse proxy.
+    pub base_url: Option<String>,
+    /// SPARQL query timeout in seconds; the evaluation is cancelled, not only the response.
+    #[serde(default = "default_query_timeout")]
+    pub query_timeout_secs: u64,
+    /// Largest accepted request body (a query, a form) in bytes.
+    #[serde(default = "default_max_body")]
+    pub max_body_bytes: usize,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: default_bind(),
+            base_url: None,
+            query_timeout_secs: default_query_timeout(),
+            max_body_bytes: default_max_body(),
+        }
+    }
+}
+
+fn default_bind() -> String {
+    "127.0.0.1:8080".into()
+}
+fn default_query_timeout() -> u64 {
+    30
+}
+fn default_max_body() -> usize {
+    1024 * 1024
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    pub dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarvestConfig {
+    /// Largest document accepted from a source, after decompression, in bytes.
+    #[serde(default = "default_max_document")]
+    pub max_document_bytes: u64,
+    #[serde(default = "default_connect_timeout")]
+    pub connect_timeout_secs: u64,
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_secs: u64,
+    #[serde(default = "default_max_redirects")]
+    pub max_redirects: usize,
+}
+
+impl Default for HarvestConfig {
+    fn default() -> Self {
+        Self {
+            max_document_bytes: default_max_document(),
+            connect_timeout_secs: default_connect_timeout(),
+            request_timeout_secs: default_request_timeout(),
+            max_redirects: default_max_redirects(),
+        }
+    }
+}
+
+fn default_max_document() -> u64 {
+    512 * 1024 * 1024
+}
+fn default_connect_timeout() -> u64 {
+    10
+}
+fn default_request_timeout() -> u64 {
+    300
+}
+fn default_max_redirects() -> usize {
+    10
+}
+
+/// One `[[source]]`: a national catalogue to harvest.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub name: String,
+    /// ISO 3166-1 alpha-2 code of the publishing country.
+    pub country: String,
+    /// An http(s) URL or a local path (relative to the configuration file).
+    pub url: String,
+    #[serde(default)]
+    pub kind: SourceKind,
+    /// RDF syntax; otherwise from Content-Type, the file extension, then sniffing.
+    pub format: Option<RdfSyntax>,
+    /// Cron expression for scheduled harvests inside `katalog serve`.
+    pub schedule: Option<String>,
+    /// Allow a source on a loopback, private, link-local or unspecified address.
+    #[serde(default)]
+    pub allow_private_network: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// An RDF document in any of the six syntaxes.
+    #[default]
+    Rdf,
+}
+
+/// The RDF syntaxes a source may declare with `format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum RdfSyntax {
+    #[serde(rename = "turtle", alias = "ttl")]
+    Turtle,
+    #[serde(rename = "rdfxml", alias = "rdf/xml", alias = "xml", alias = "rdf")]
+    RdfXml,
+    #[serde(rename = "jsonld", alias = "json-ld")]
+    JsonLd,
+    #[serde(rename = "ntriples", alias = "nt", alias = "n-triples")]
+    NTriples,
+    #[serde(rename = "nquads", alias = "nq", alias = "n-quads")]
+    NQuads,
+    #[serde(rename = "trig")]
+    TriG,
+}
+
+impl Config {
+    /// The built-in default: harvest the national catalogues in `fixtures/`.
+    pub fn builtin_default() -> Result<Self, ConfigError> {
+        let dir = default_fixtures_dir();
+        Self::parse(
+            DEFAULT_CONFIG,
+            &dir,
+            "built-in default (fixtures/katalog.toml)",
+        )
+    }
+
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."));
+        Self::parse(&text, &base_dir, &path.display().to_string())
+    }
+
+    pub fn parse(text: &str, base_dir: &Path, origin: &str) -> Result<Self, ConfigError> {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            origin: origin.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.base_dir = base_dir.to_path_buf();
+        config.origin = origin.to_string();
+        config.check()?;
+        Ok(config)
+    }
+
+    fn value_error(&self, key: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError::Value {
+            origin: self.origin.clone(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        SocketAddr::from_str(&self.server.bind).map_err(|e| {
+            self.value_error(
+                "server.bind",
+                format!("{e}: expected an address such as 127.0.0.1:8080"),
+            )
+        })?;
+        if let Some(base) = &self.server.base_url {
+            let url = url::Url::parse(base)
+                .map_err(|e| self.value_error("server.base_url", e.to_string()))?;
+            if !matches!(url.scheme(), "http" | "https") {
+                return Err(self.value_error("server.base_url", "must be an http(s) URL"));
+            }
+        }
+        if self.server.query_timeout_secs == 0 {
+            return Err(self.value_error("server.query_timeout_secs", "must be at least 1"));
+        }
+        let mut names = HashSet::new();
+        for (i, source) in self.sources.iter().enumerate() {
+            let at = |field: &str| format!("source[{i}].{field}");
+            if source.name.is_empty()
+                || !source
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(self.value_error(
+                    at("name"),
+                    format!(
+                        "{:?}: use letters, digits, '-' and '_' only (the name appears in IRIs and URLs)",
+                        source.name
+                    ),
+                ));
+            }
+            if !names.insert(source.name.as_str()) {
+                return Err(self.value_error(
+                    at("name"),
+                    format!("{:?} is used by two sources", source.name),
+                ));
+            }
+            if source.country.len() != 2 || !source.country.chars().all(|c| c.is_ascii_uppercase())
+            {
+                return Err(self.value_error(
+                    at("country"),
+                    format!(
+                        "{:?} is not an ISO 3166-1 alpha-2 code (two capital letters, e.g. \"NO\")",
+                        source.country
+                    ),
+                ));
+            }
+            if source.url.is_empty() {
+                return Err(self.value_error(at("url"), "is empty"));
+            }
+            if let Location::Remote(url) = self.location(source) {
+                if !matches!(url.scheme(), "http" | "https") {
+                    return Err(self.value_error(
+                        at("url"),
+                        format!(
+                            "{:?}: only http(s) URLs and local paths are harvested",
+                            source.url
+                        ),
+                    ));
+                }
+            }
+            if let Some(schedule) = &source.schedule {
+                check_cron(schedule).map_err(|m| self.value_error(at("schedule"), m))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Where a source's document lives.
+    pub fn location(&self, source: &SourceConfig) -> Location {
+        match url::Url::parse(&source.url) {
+            Ok(url) if url.scheme() == "file" => match url.to_file_path() {
+                Ok(path) => Location::Local(path),
+                Err(()) => Location::Remote(url),
+            },
+            // A one-letter scheme is a Windows drive letter, not a URL.
+            Ok(url) if url.scheme().len() > 1 => Location::Remote(url),
+            _ => Location::Local(self.base_dir.join(&source.url)),
+        }
+    }
+
+    pub fn source(&self, name: &str) -> Option<&SourceConfig> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// The public base URL, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        match &self.server.base_url {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{}", self.server.bind),
+        }
+    }
+}
+
+/// A source's document: a file on this machine or a URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    Local(PathBuf),
+    Remote(url::Url),
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Location::Local(path) => write!(f, "{}", path.display()),
+            Location::Remote(url) => write!(f, "{url}"),
+        }
+    }
+}
+
+/// Checks a cron expression: five fields (minute hour day month weekday), or
+/// six/seven with seconds and year first/last as the `cron` crate reads them.
+fn check_cron(expression: &str) -> Result<(), String> {
+    let fields = expression.split_whitespace().count();
+    let normalised = match fields {
+        5 => format!("0 {expression}"),
+        6 | 7 => expression.to_string(),
+        _ => {
+            return Err(format!(
+                "{expression:?}: a cron expression has 5 fields (minute hour day month weekday), found {fields}"
+            ))
+        }
+    };
+    cron::Schedule::from_str(&normalised)
+        .map(|_| ())
+        .map_err(|e| format!("{expression:?} is not a valid cron expression: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/etc/katalog"), "test.toml")
+    }
+
+    #[test]
+    fn builtin_default_harvests_the_fixtures() {
+        let config = Config::builtin_default().expect("default config parses");
+        assert!(config.sources.len() >= 4);
+        for source in &config.sources {
+            match config.location(source) {
+                Location::Local(path) => assert!(path.is_file(), "{} missing", path.display()),
+                Location::Remote(url) => panic!("default source {url} is remote"),
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_keys_are_named() {
+        let err = parse("[server]\nbnd = \"127.0.0.1:1\"\n").unwrap_err();
+        assert!(err.to_string().contains("bnd"), "{err}");
+        let err = parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"x.ttl\"\nshedule=\"x\"\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("shedule"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let err = parse("[[source]]\nname=\"a\"\ncountry=\"Norway\"\nurl=\"x.ttl\"\n").unwrap_err();
+        assert!(err.to_string().contains("source[0].country"), "{err}");
+        let err = parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"ftp://x/y\"\n").unwrap_err();
+        assert!(err.to_string().contains("source[0].url"), "{err}");
+        let err =
+            parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"x\"\nschedule=\"every day\"\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("source[0].schedule"), "{err}");
+        let err = parse("[server]\nbind=\"localhost\"\n").unwrap_err();
+        assert!(err.to_string().contains("server.bind"), "{err}");
+        let err = parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"x\"\nformat=\"n3\"\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("format"), "{err}");
+        let err = parse(
+            "[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"x\"\n[[source]]\nname=\"a\"\ncountry=\"SE\"\nurl=\"y\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("source[1].name"), "{err}");
+    }
+
+    #[test]
+    fn locations_resolve_relative_to_the_config() {
+        let config = parse(
+            "[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"no/catalogue.ttl\"\nschedule=\"0 3 * * *\"\n\
+             [[source]]\nname=\"b\"\ncountry=\"SE\"\nurl=\"https://example.org/catalog.ttl\"\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.location(&config.sources[0]),
+            Location::Local(PathBuf::from("/etc/katalog/no/catalogue.ttl"))
+        );
+        assert!(matches!(
+            config.location(&config.sources[1]),
+            Location::Remote(_)
+        ));
+    }
+}

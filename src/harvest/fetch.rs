@@ -1,0 +1,204 @@
+//! Fetching a source's document: a local file or an http(s) URL, with size
+//! caps (decompressed bytes counted), timeouts, bounded and re-checked
+//! redirects, and the network guard.
+
+use super::netguard::{check_host, PublicOnlyResolver};
+use super::HarvestError;
+use crate::config::{HarvestConfig, Location};
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// What katalog accepts, best first: the six RDF syntaxes it parses.
+pub const ACCEPT_RDF: &str = "text/turtle, application/trig;q=0.95, application/n-quads;q=0.9, \
+application/n-triples;q=0.9, application/rdf+xml;q=0.9, application/ld+json;q=0.85, \
+application/x-turtle;q=0.5, application/xml;q=0.3, text/plain;q=0.1, */*;q=0.05";
+
+/// A fetched document, before parsing.
+#[derive(Debug, Clone)]
+pub struct FetchedDocument {
+    /// Where the bytes finally came from (after redirects).
+    pub location: String,
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
+/// Fetches documents for one source with that source's network policy.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: reqwest::Client,
+    allow_private_network: bool,
+    max_bytes: u64,
+}
+
+impl Fetcher {
+    pub fn new(settings: &HarvestConfig, allow_private_network: bool) -> Result<Self, String> {
+        install_crypto_provider();
+        let max_redirects = settings.max_redirects;
+        let redirect = reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= max_redirects {
+                return attempt.error(format!("more than {max_redirects} redirects"));
+            }
+            if !matches!(attempt.url().scheme(), "http" | "https") {
+                let message = format!(
+                    "redirect to {} refused: only http(s) is followed",
+                    attempt.url()
+                );
+                return attempt.error(message);
+            }
+            if !allow_private_network {
+                if let Err(message) = check_host(attempt.url()) {
+                    return attempt.error(format!("redirect refused: {message}"));
+                }
+            }
+            attempt.follow()
+        });
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!(
+                "katalog/",
+                env!("CARGO_PKG_VERSION"),
+                " (DCAT-AP harvester)"
+            ))
+            .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+            .timeout(Duration::from_secs(settings.request_timeout_secs))
+            .read_timeout(Duration::from_secs(settings.connect_timeout_secs.max(30)))
+            .redirect(redirect)
+            .gzip(true);
+        if !allow_private_network {
+            builder = builder.dns_resolver(Arc::new(PublicOnlyResolver));
+        }
+        let client = builder.build().map_err(|e| e.to_string())?;
+        Ok(Self {
+            client,
+            allow_private_network,
+            max_bytes: settings.max_document_bytes,
+        })
+    }
+
+    pub async fn fetch(&self, location: &Location) -> Result<FetchedDocument, HarvestError> {
+        match location {
+            Location::Local(path) => self.read_file(path).await,
+            Location::Remote(url) => self.get(url).await,
+        }
+    }
+
+    async fn read_file(&self, path: &std::path::Path) -> Result<FetchedDocument, HarvestError> {
+        let at = path.display().to_string();
+        let io_error = |e: std::io::Error| HarvestError::Fetch {
+            location: at.clone(),
+            message: e.to_string(),
+        };
+        let metadata = tokio::fs::metadata(path).await.map_err(io_error)?;
+        if metadata.len() > self.max_bytes {
+            return Err(HarvestError::TooLarge {
+                location: at,
+                limit: self.max_bytes,
+            });
+        }
+        let bytes = tokio::fs::read(path).await.map_err(io_error)?;
+        Ok(FetchedDocument {
+            location: at,
+            bytes,
+            content_type: None,
+        })
+    }
+
+    async fn get(&self, url: &url::Url) -> Result<FetchedDocument, HarvestError> {
+        let at = url.to_string();
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(HarvestError::Fetch {
+                location: at,
+                message: "only http(s) URLs are fetched".into(),
+            });
+        }
+        if !self.allow_private_network {
+            check_host(url).map_err(|message| HarvestError::Refused {
+                location: at.clone(),
+                message,
+            })?;
+        }
+        let response = self
+            .client
+            .get(url.clone())
+            .header(reqwest::header::ACCEPT, ACCEPT_RDF)
+            .send()
+            .await
+            .map_err(|e| HarvestError::Fetch {
+                location: at.clone(),
+                message: describe_reqwest_error(&e),
+            })?;
+        let final_url = response.url().to_string();
+        let status = response.status();
+        if !status.is_success() {
+            return Err(HarvestError::Status {
+                location: final_url,
+                status: status.as_u16(),
+            });
+        }
+        if let Some(length) = response.content_length() {
+            if length > self.max_bytes {
+                return Err(HarvestError::TooLarge {
+                    location: final_url,
+                    limit: self.max_bytes,
+                });
+            }
+        }
+        let content_type = response
+            .headers()
+            .get(reqwest::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let mut bytes = Vec::new();
+        let mut stream = response.bytes_stream();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| HarvestError::Fetch {
+                location: final_url.clone(),
+                message: format!(
+                    "body ended early after {} bytes: {}",
+                    bytes.len(),
+                    describe_reqwest_error(&e)
+                ),
+            })?;
+            if bytes.len() as u64 + chunk.len() as u64 > self.max_bytes {
+                return Err(HarvestError::TooLarge {
+                    location: final_url,
+                    limit: self.max_bytes,
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(FetchedDocument {
+            location: final_url,
+            bytes,
+            content_type,
+        })
+    }
+}
+
+/// reqwest's Display hides the cause ("error sending request"); the chain says what happened.
+fn describe_reqwest_error(error: &reqwest::Error) -> String {
+    let mut message = if error.is_timeout() {
+        "timed out".to_string()
+    } else {
+        error.to_string()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message.push_str(": ");
+            message.push_str(&text);
+        }
+        source = cause.source();
+    }
+    message
+}
+
+/// rustls needs one process-wide crypto provider; ring is the one built in.
+fn install_crypto_provider() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        // Err only means another provider was installed first, which is fine.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}

@@ -1,0 +1,230 @@
+//! Harvesting: fetch a source's document, parse it, split it into records
+//! and hand them to the store, which replaces the source's records atomically.
+
+pub mod fetch;
+pub mod format;
+pub mod netguard;
+pub mod record;
+pub mod split;
+
+use crate::config::{Config, SourceConfig};
+use crate::store::{
+    CatalogStore, HarvestRun, PreparedRecord, RecordCounts, RunOutcome, SourceMeta,
+};
+use chrono::Utc;
+use fetch::{FetchedDocument, Fetcher};
+use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
+use oxrdf::{NamedNode, Triple};
+pub use record::{RecordGraph, RecordKind};
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum HarvestError {
+    #[error("cannot fetch {location}: {message}")]
+    Fetch { location: String, message: String },
+    #[error("refused {location}: {message}")]
+    Refused { location: String, message: String },
+    #[error("{location} answered HTTP {status}")]
+    Status { location: String, status: u16 },
+    #[error("{location} is larger than the {limit}-byte limit (harvest.max_document_bytes)")]
+    TooLarge { location: String, limit: u64 },
+    #[error("invalid {format} in {location}{place}: {message}")]
+    Parse {
+        location: String,
+        format: String,
+        /// " at line L, column C" when the parser knows it.
+        place: String,
+        message: String,
+    },
+    #[error("{location} contains no DCAT record (no dcat:Dataset, dcat:DatasetSeries, dcat:DataService or dcat:Catalog)")]
+    NoRecords { location: String },
+    #[error("cannot set up the HTTP client: {0}")]
+    Client(String),
+    #[error("cannot store the records: {0}")]
+    Store(#[from] crate::store::StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// A source's document parsed and split into records.
+#[derive(Debug)]
+pub struct ParsedSource {
+    pub location: String,
+    pub format: RdfFormat,
+    pub triples: usize,
+    pub records: Vec<PreparedRecord>,
+}
+
+/// The outcome of harvesting one source, for the CLI summary and the API.
+#[derive(Debug, Clone)]
+pub struct SourceReport {
+    pub source: String,
+    pub run: HarvestRun,
+}
+
+impl SourceReport {
+    pub fn failed(&self) -> bool {
+        self.run.outcome == RunOutcome::Failed
+    }
+}
+
+/// Parses a fetched document into triples. Graph names of quad syntaxes are
+/// dropped: a record is a set of triples.
+pub fn parse_document(
+    document: &FetchedDocument,
+    format: RdfFormat,
+) -> Result<Vec<Triple>, HarvestError> {
+    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
+    if let Some(base) = base_iri(&document.location) {
+        parser = parser
+            .with_base_iri(base)
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+    }
+    let mut triples = Vec::new();
+    for quad in parser.for_slice(&document.bytes) {
+        match quad {
+            Ok(quad) => triples.push(Triple::from(quad)),
+            Err(error) => return Err(parse_error(document, format, error)),
+        }
+    }
+    Ok(triples)
+}
+
+fn parse_error(
+    document: &FetchedDocument,
+    format: RdfFormat,
+    error: RdfSyntaxError,
+) -> HarvestError {
+    let place = error
+        .location()
+        .map(|range| {
+            format!(
+                " at line {}, column {}",
+                range.start.line + 1,
+                range.start.column + 1
+            )
+        })
+        .unwrap_or_default();
+    let message = error.to_string();
+    HarvestError::Parse {
+        location: document.location.clone(),
+        format: format.name().to_string(),
+        place,
+        message,
+    }
+}
+
+/// Base IRI against which relative IRIs in a document resolve.
+fn base_iri(location: &str) -> Option<String> {
+    match url::Url::parse(location) {
+        Ok(url) if url.scheme().len() > 1 => Some(url.to_string()),
+        _ => {
+            let path = std::path::Path::new(location);
+            let absolute = std::path::absolute(path).ok()?;
+            url::Url::from_file_path(absolute).ok().map(String::from)
+        }
+    }
+}
+
+/// Fetches, parses and splits one source, without touching the store.
+pub async fn collect_source(
+    config: &Config,
+    source: &SourceConfig,
+) -> Result<ParsedSource, HarvestError> {
+    let fetcher = Fetcher::new(&config.harvest, source.allow_private_network)
+        .map_err(HarvestError::Client)?;
+    let location = config.location(source);
+    let document = fetcher.fetch(&location).await?;
+    let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
+    let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
+    let configured = source.format;
+    let name = source.name.clone();
+    tokio::task::spawn_blocking(move || {
+        let (format, _) = format::detect(
+            configured,
+            document.content_type.as_deref(),
+            &document.location,
+            &document.bytes,
+        );
+        let triples = parse_document(&document, format)?;
+        let count = triples.len();
+        let records = split::split_records(triples, &genid_base, unattached);
+        if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
+            return Err(HarvestError::NoRecords {
+                location: document.location.clone(),
+            });
+        }
+        let records = records
+            .into_iter()
+            .map(|graph| PreparedRecord::new(&name, graph))
+            .collect();
+        Ok(ParsedSource {
+            location: document.location,
+            format,
+            triples: count,
+            records,
+        })
+    })
+    .await
+    .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// Harvests one source into the store. A failure at any step leaves the
+/// source's records as they were and is recorded as a failed run.
+pub async fn harvest_source(
+    config: &Config,
+    store: &CatalogStore,
+    source: &SourceConfig,
+) -> SourceReport {
+    let started = Utc::now();
+    let meta = SourceMeta {
+        name: source.name.clone(),
+        country: source.country.clone(),
+        location: config.location(source).to_string(),
+    };
+    let mut run = HarvestRun {
+        id: format!("{}-{}", source.name, started.format("%Y%m%dT%H%M%S%.6fZ")),
+        source: source.name.clone(),
+        started,
+        ended: started,
+        outcome: RunOutcome::Failed,
+        counts: RecordCounts::default(),
+        triples: 0,
+        location: meta.location.clone(),
+        format: None,
+        error: None,
+    };
+    let result = async {
+        let parsed = collect_source(config, source).await?;
+        run.location = parsed.location.clone();
+        run.format = Some(parsed.format.media_type().to_string());
+        run.triples = parsed.triples;
+        let store = store.clone();
+        let meta = meta.clone();
+        let mut staged = run.clone();
+        let staged = tokio::task::spawn_blocking(move || {
+            store
+                .apply_source_run(&meta, &mut staged, &parsed.records)
+                .map(|()| staged)
+        })
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))??;
+        Ok::<HarvestRun, HarvestError>(staged)
+    }
+    .await;
+    match result {
+        Ok(done) => run = done,
+        Err(error) => {
+            run.outcome = RunOutcome::Failed;
+            run.error = Some(format!("source '{}': {error}", source.name));
+            run.ended = Utc::now();
+            if let Err(store_error) = store.record_failed_run(&meta, &run) {
+                tracing::error!(source = %source.name, %store_error, "could not record the failed run");
+            }
+        }
+    }
+    SourceReport {
+        source: source.name.clone(),
+        run,
+    }
+}

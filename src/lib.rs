@@ -1,0 +1,14 @@
+//! katalog: a FAIR metadata catalogue and harvester for health and genomic datasets.
+//!
+//! The modules follow the pipeline, and data flows one way through them:
+//! [`harvest`] fetches and splits national catalogues into [`harvest::RecordGraph`]s,
+//! [`store`] keeps them in an embedded Oxigraph store with their provenance, and
+//! [`serve`] publishes the store over SPARQL and HTTP.
+
+pub mod config;
+pub mod harvest;
+pub mod ns;
+pub mod serve;
+pub mod store;
+
+pub use config::Config;

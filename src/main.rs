@@ -1,0 +1,318 @@
+//! The `katalog` command line: a thin layer over the library.
+
+use anyhow::{anyhow, bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use katalog::config::Config;
+use katalog::harvest::{harvest_source, SourceReport};
+use katalog::serve::sparql::{prepare, write_results, ResultSink};
+use katalog::serve::{self, AppState};
+use katalog::store::{CatalogStore, RunOutcome};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "katalog",
+    version,
+    about = "FAIR metadata catalogue and harvester for health and genomic datasets",
+    long_about = "Harvests DCAT-AP / HealthDCAT-AP national catalogues into an embedded \
+Oxigraph store, one named graph per record, and serves them over SPARQL 1.1.\n\n\
+With no --config (and no ./katalog.toml), katalog harvests the national catalogues in fixtures/."
+)]
+struct Cli {
+    /// Data directory holding the store [default: ./katalog-data, or [storage] dir]
+    #[arg(long, global = true, env = "KATALOG_DATA", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct ConfigArg {
+    /// Configuration file [default: ./katalog.toml if present, else the built-in fixtures]
+    #[arg(long, env = "KATALOG_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the SPARQL endpoint (harvesting the configured sources first if the store is new)
+    Serve {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Address to listen on [default: [server] bind, 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        bind: Option<String>,
+    },
+    /// Harvest the configured sources once and print a summary per source
+    Harvest {
+        #[command(flatten)]
+        config: ConfigArg,
+        /// Harvest only this source (repeatable)
+        #[arg(long = "source", value_name = "NAME")]
+        sources: Vec<String>,
+    },
+    /// Run a SPARQL query against the store
+    Sparql {
+        /// The query (SELECT, ASK, CONSTRUCT or DESCRIBE)
+        query: String,
+        /// Output: json, csv or tsv for SELECT/ASK; ttl or nt for CONSTRUCT/DESCRIBE
+        /// [default: tsv for SELECT/ASK, ttl for CONSTRUCT/DESCRIBE]
+        #[arg(long, value_parser = ["json", "csv", "tsv", "xml", "ttl", "nt", "rdfxml", "jsonld"])]
+        format: Option<String>,
+        #[command(flatten)]
+        config: ConfigArg,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("katalog=info,warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    match cli.command {
+        Command::Serve { config, bind } => {
+            let config = load_config(&config)?;
+            let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
+            runtime.block_on(serve_command(config, store, bind))
+        }
+        Command::Harvest { config, sources } => {
+            let config = load_config(&config)?;
+            let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
+            runtime.block_on(harvest_command(&config, &store, &sources))
+        }
+        Command::Sparql {
+            query,
+            format,
+            config,
+        } => {
+            let config = load_config(&config)?;
+            let dir = data_dir(cli.data_dir.as_deref(), &config).join("store");
+            if !dir.exists() {
+                bail!(
+                    "no store at {}: run `katalog harvest` (or `katalog serve`) first",
+                    dir.display()
+                );
+            }
+            let store = CatalogStore::open_read_only(&dir)?;
+            sparql_command(&store, &query, format.as_deref())
+        }
+    }
+}
+
+fn load_config(arg: &ConfigArg) -> Result<Config> {
+    let config = match &arg.config {
+        Some(path) => Config::load(path)?,
+        None if Path::new("katalog.toml").is_file() => Config::load(Path::new("katalog.toml"))?,
+        None => Config::builtin_default()?,
+    };
+    tracing::debug!(origin = %config.origin, sources = config.sources.len(), "configuration loaded");
+    Ok(config)
+}
+
+fn data_dir(flag: Option<&Path>, config: &Config) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .or_else(|| config.storage.dir.as_ref().map(|d| config.base_dir.join(d)))
+        .unwrap_or_else(|| PathBuf::from("katalog-data"))
+}
+
+fn open_store(data_dir: &Path) -> Result<CatalogStore> {
+    let path = data_dir.join("store");
+    CatalogStore::open(&path).with_context(|| {
+        format!(
+            "is another katalog using {}? Stop it, or pass --data-dir",
+            data_dir.display()
+        )
+    })
+}
+
+async fn serve_command(
+    config: Config,
+    store: CatalogStore,
+    bind: Option<String>,
+) -> Result<ExitCode> {
+    let bind = bind.unwrap_or_else(|| config.server.bind.clone());
+    if !store.has_runs()? && !config.sources.is_empty() {
+        tracing::info!(
+            sources = config.sources.len(),
+            "new store: harvesting the configured sources before serving"
+        );
+        for source in &config.sources {
+            let report = harvest_source(&config, &store, source).await;
+            log_report(&report);
+        }
+    }
+    let listener = tokio::net::TcpListener::bind(&bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let address = listener.local_addr()?;
+    eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
+    let state = AppState::new(store, Arc::new(config));
+    serve::serve(listener, state).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn log_report(report: &SourceReport) {
+    let run = &report.run;
+    match &run.error {
+        Some(error) => tracing::error!(source = %report.source, "{error}"),
+        None => tracing::info!(
+            source = %report.source,
+            outcome = run.outcome.as_str(),
+            new = run.counts.new,
+            changed = run.counts.changed,
+            unchanged = run.counts.unchanged,
+            deleted = run.counts.deleted,
+            "harvested"
+        ),
+    }
+}
+
+async fn harvest_command(
+    config: &Config,
+    store: &CatalogStore,
+    names: &[String],
+) -> Result<ExitCode> {
+    let mut selected = Vec::new();
+    for name in names {
+        let source = config.source(name).ok_or_else(|| {
+            let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+            anyhow!(
+                "no source named {name:?} in {}; configured: {}",
+                config.origin,
+                known.join(", ")
+            )
+        })?;
+        selected.push(source);
+    }
+    if names.is_empty() {
+        selected = config.sources.iter().collect();
+    }
+    if selected.is_empty() {
+        bail!("{} configures no [[source]] to harvest", config.origin);
+    }
+
+    let progress = MultiProgress::new();
+    let style = ProgressStyle::with_template("{spinner} {prefix:<12} {msg} [{elapsed}]")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let mut reports = Vec::new();
+    for source in selected {
+        let bar = progress.add(ProgressBar::new_spinner());
+        bar.set_style(style.clone());
+        bar.set_prefix(source.name.clone());
+        bar.set_message(format!("harvesting {}", config.location(source)));
+        bar.enable_steady_tick(Duration::from_millis(120));
+        let report = harvest_source(config, store, source).await;
+        bar.finish_with_message(report.run.outcome.as_str().to_string());
+        reports.push(report);
+    }
+    let _ = progress.clear();
+    print_summary(&reports)?;
+    if reports.iter().any(SourceReport::failed) {
+        Ok(ExitCode::from(1))
+    } else {
+        Ok(ExitCode::SUCCESS)
+    }
+}
+
+fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9} {:>8}",
+        "source",
+        "outcome",
+        "new",
+        "changed",
+        "unchanged",
+        "deleted",
+        "failed",
+        "triples",
+        "seconds"
+    )?;
+    for report in reports {
+        let run = &report.run;
+        let seconds = (run.ended - run.started).num_milliseconds() as f64 / 1000.0;
+        writeln!(
+            out,
+            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9} {:>8.2}",
+            report.source,
+            run.outcome.as_str(),
+            run.counts.new,
+            run.counts.changed,
+            run.counts.unchanged,
+            run.counts.deleted,
+            run.counts.failed,
+            run.triples,
+            seconds
+        )?;
+    }
+    for report in reports {
+        if let (RunOutcome::Failed, Some(error)) = (report.run.outcome, &report.run.error) {
+            writeln!(
+                out,
+                "\nerror: {error}\n  (the records harvested before from '{}' were kept)",
+                report.source
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes query results to stdout.
+struct Stdout<'a>(std::io::StdoutLock<'a>);
+
+impl Write for Stdout<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+impl ResultSink for Stdout<'_> {
+    fn set_content_type(&mut self, _: &'static str) {}
+}
+
+fn sparql_command(store: &CatalogStore, query: &str, format: Option<&str>) -> Result<ExitCode> {
+    let prepared = prepare(query, &[], &[], Default::default())?;
+    let results = prepared
+        .on_store(store.oxigraph())
+        .execute()
+        .map_err(|e| anyhow!("query evaluation failed: {e}"))?;
+    let format = format.or(match &results {
+        oxigraph::sparql::QueryResults::Graph(_) => Some("ttl"),
+        _ => Some("tsv"),
+    });
+    let mut out = Stdout(std::io::stdout().lock());
+    write_results(results, "", format, &mut out)?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

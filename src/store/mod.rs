@@ -1,0 +1,680 @@
+//! The catalogue store: an embedded Oxigraph store holding one named graph
+//! per record, a `dcat:CatalogRecord` per record with its provenance (in
+//! [`ns::RECORDS_GRAPH`]), and the harvest runs (in [`ns::RUNS_GRAPH`]).
+//!
+//! A source's records are replaced in one transaction: either the whole run
+//! lands, or the store keeps exactly what it had.
+
+use crate::harvest::record::{RecordGraph, RecordKind};
+use crate::ns;
+use chrono::{DateTime, SecondsFormat, Utc};
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term,
+    TermRef,
+};
+use oxigraph::store::{StorageError, Store, Transaction};
+use std::collections::HashMap;
+use std::path::Path;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("cannot open the store at {path}: {source}")]
+    Open { path: String, source: StorageError },
+    #[error("store error: {0}")]
+    Storage(#[from] StorageError),
+}
+
+/// A record ready to be stored: its graph, id and content hash.
+#[derive(Debug, Clone)]
+pub struct PreparedRecord {
+    pub id: String,
+    pub hash: String,
+    pub graph: RecordGraph,
+}
+
+impl PreparedRecord {
+    pub fn new(source: &str, graph: RecordGraph) -> Self {
+        Self {
+            id: graph.id(source),
+            hash: graph.content_hash(),
+            graph,
+        }
+    }
+}
+
+/// What a source is, as recorded with its records and runs.
+#[derive(Debug, Clone)]
+pub struct SourceMeta {
+    pub name: String,
+    pub country: String,
+    pub location: String,
+}
+
+impl SourceMeta {
+    pub fn iri(&self) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}{}", ns::SOURCE_PREFIX, self.name))
+    }
+}
+
+/// Counts of one run, over records of every kind but the unattached remainder.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RecordCounts {
+    pub new: usize,
+    pub changed: usize,
+    pub unchanged: usize,
+    pub deleted: usize,
+    pub failed: usize,
+}
+
+impl RecordCounts {
+    pub fn is_unchanged(&self) -> bool {
+        self.new == 0 && self.changed == 0 && self.deleted == 0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunOutcome {
+    /// The run succeeded and changed records.
+    Success,
+    /// The run succeeded and nothing changed.
+    Unchanged,
+    /// The run failed; the source's records were left as they were.
+    Failed,
+}
+
+impl RunOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunOutcome::Success => "success",
+            RunOutcome::Unchanged => "unchanged",
+            RunOutcome::Failed => "failed",
+        }
+    }
+}
+
+/// One harvest run of one source, as stored in the runs graph.
+#[derive(Debug, Clone)]
+pub struct HarvestRun {
+    pub id: String,
+    pub source: String,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub outcome: RunOutcome,
+    pub counts: RecordCounts,
+    pub triples: usize,
+    pub location: String,
+    pub format: Option<String>,
+    pub error: Option<String>,
+}
+
+impl HarvestRun {
+    pub fn iri(&self) -> NamedNode {
+        run_iri(&self.id)
+    }
+}
+
+pub fn run_iri(id: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{}{}", ns::RUN_PREFIX, id))
+}
+
+/// The named graph (and catalogue record IRI) of the record with this id.
+pub fn record_iri(id: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{}{}", ns::RECORD_GRAPH_PREFIX, id))
+}
+
+/// A record's state as the store has it before a run.
+#[derive(Debug, Clone)]
+struct StoredRecord {
+    hash: String,
+    published: bool,
+}
+
+/// The store of harvested records.
+#[derive(Clone)]
+pub struct CatalogStore {
+    store: Store,
+}
+
+struct Terms {
+    records_graph: NamedNode,
+    runs_graph: NamedNode,
+    rdf_type: NamedNode,
+    primary_topic: NamedNode,
+    issued: NamedNode,
+    modified: NamedNode,
+    generated_by: NamedNode,
+    source: NamedNode,
+    source_name: NamedNode,
+    country: NamedNode,
+    record_id: NamedNode,
+    record_type: NamedNode,
+    state: NamedNode,
+    content_hash: NamedNode,
+    deleted_at: NamedNode,
+    minted: NamedNode,
+}
+
+impl Terms {
+    fn new() -> Self {
+        let n = NamedNode::new_unchecked;
+        Self {
+            records_graph: n(ns::RECORDS_GRAPH),
+            runs_graph: n(ns::RUNS_GRAPH),
+            rdf_type: n(ns::RDF_TYPE),
+            primary_topic: n(ns::FOAF_PRIMARY_TOPIC),
+            issued: n(ns::DCT_ISSUED),
+            modified: n(ns::DCT_MODIFIED),
+            generated_by: n(ns::PROV_WAS_GENERATED_BY),
+            source: n(&ns::kat("source")),
+            source_name: n(&ns::kat("sourceName")),
+            country: n(&ns::kat("country")),
+            record_id: n(&ns::kat("recordId")),
+            record_type: n(&ns::kat("recordType")),
+            state: n(&ns::kat("state")),
+            content_hash: n(&ns::kat("contentHash")),
+            deleted_at: n(&ns::kat("deletedAt")),
+            minted: n(&ns::kat("mintedFromBlankNode")),
+        }
+    }
+}
+
+fn datetime(time: DateTime<Utc>) -> Literal {
+    Literal::new_typed_literal(
+        time.to_rfc3339_opts(SecondsFormat::Millis, true),
+        NamedNodeRef::new_unchecked(ns::XSD_DATETIME),
+    )
+}
+
+fn count(n: usize) -> Literal {
+    Literal::new_typed_literal(
+        n.to_string(),
+        NamedNodeRef::new_unchecked(ns::XSD_NON_NEGATIVE_INTEGER),
+    )
+}
+
+const PUBLISHED: &str = "published";
+const DELETED: &str = "deleted";
+
+impl CatalogStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(path).map_err(|e| StoreError::Open {
+            path: path.display().to_string(),
+            source: e.into(),
+        })?;
+        let store = Store::open(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Self { store })
+    }
+
+    /// Opens a store another process may be writing to, for reading only.
+    pub fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let store = Store::open_read_only(path).map_err(|source| StoreError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Ok(Self { store })
+    }
+
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::new()?,
+        })
+    }
+
+    /// The underlying Oxigraph store, for SPARQL.
+    pub fn oxigraph(&self) -> &Store {
+        &self.store
+    }
+
+    /// Replaces the records of `source` by `records` in one transaction and
+    /// records the run. Records absent from `records` are tombstoned: their
+    /// graph is emptied and their catalogue record kept with its deletion time.
+    pub fn apply_source_run(
+        &self,
+        source: &SourceMeta,
+        run: &mut HarvestRun,
+        records: &[PreparedRecord],
+    ) -> Result<(), StoreError> {
+        let t = Terms::new();
+        let now = Utc::now();
+        let run_node = run.iri();
+        let source_node = source.iri();
+        let mut tx = self.store.start_transaction()?;
+        let existing = stored_records(&tx, &t, &source_node)?;
+        let mut counts = RecordCounts::default();
+        let mut seen = HashMap::with_capacity(records.len());
+        for record in records {
+            seen.insert(record.id.as_str(), ());
+            let counted = record.graph.kind != RecordKind::Unattached;
+            let node = record_iri(&record.id);
+            match existing.get(&record.id) {
+                Some(stored) if stored.published && stored.hash == record.hash => {
+                    if counted {
+                        counts.unchanged += 1;
+                    }
+                    continue;
+                }
+                Some(stored) => {
+                    if counted {
+                        if stored.published {
+                            counts.changed += 1;
+                        } else {
+                            counts.new += 1;
+                        }
+                    }
+                    tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+                    for predicate in [
+                        &t.modified,
+                        &t.content_hash,
+                        &t.generated_by,
+                        &t.state,
+                        &t.deleted_at,
+                    ] {
+                        remove_values(&mut tx, &t, &node, predicate)?;
+                    }
+                }
+                None => {
+                    if counted {
+                        counts.new += 1;
+                    }
+                    let class = if counted {
+                        NamedNode::new_unchecked(ns::DCAT_CATALOG_RECORD)
+                    } else {
+                        NamedNode::new_unchecked(ns::kat("UnattachedTriples"))
+                    };
+                    let g = GraphName::NamedNode(t.records_graph.clone());
+                    let quads = [
+                        Quad::new(node.clone(), t.rdf_type.clone(), class, g.clone()),
+                        Quad::new(
+                            node.clone(),
+                            t.primary_topic.clone(),
+                            record.graph.resource.clone(),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.record_id.clone(),
+                            Literal::from(record.id.as_str()),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.source.clone(),
+                            source_node.clone(),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.source_name.clone(),
+                            Literal::from(source.name.as_str()),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.country.clone(),
+                            Literal::from(source.country.as_str()),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.record_type.clone(),
+                            NamedNode::new_unchecked(record.graph.kind.class_iri()),
+                            g.clone(),
+                        ),
+                        Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
+                    ];
+                    for quad in &quads {
+                        tx.insert(quad);
+                    }
+                    if record.graph.minted {
+                        tx.insert(&Quad::new(
+                            node.clone(),
+                            t.minted.clone(),
+                            Literal::from(true),
+                            g,
+                        ));
+                    }
+                }
+            }
+            let g = GraphName::NamedNode(t.records_graph.clone());
+            for quad in [
+                Quad::new(node.clone(), t.modified.clone(), datetime(now), g.clone()),
+                Quad::new(
+                    node.clone(),
+                    t.content_hash.clone(),
+                    Literal::from(record.hash.as_str()),
+                    g.clone(),
+                ),
+                Quad::new(
+                    node.clone(),
+                    t.generated_by.clone(),
+                    run_node.clone(),
+                    g.clone(),
+                ),
+                Quad::new(node.clone(), t.state.clone(), Literal::from(PUBLISHED), g),
+            ] {
+                tx.insert(&quad);
+            }
+            let graph = GraphName::NamedNode(node);
+            for triple in &record.graph.triples {
+                tx.insert(&Quad::new(
+                    triple.subject.clone(),
+                    triple.predicate.clone(),
+                    triple.object.clone(),
+                    graph.clone(),
+                ));
+            }
+        }
+
+        for (id, stored) in &existing {
+            if !stored.published || seen.contains_key(id.as_str()) {
+                continue;
+            }
+            let node = record_iri(id);
+            tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+            for predicate in [&t.state, &t.generated_by] {
+                remove_values(&mut tx, &t, &node, predicate)?;
+            }
+            let g = GraphName::NamedNode(t.records_graph.clone());
+            tx.insert(&Quad::new(
+                node.clone(),
+                t.state.clone(),
+                Literal::from(DELETED),
+                g.clone(),
+            ));
+            tx.insert(&Quad::new(
+                node.clone(),
+                t.deleted_at.clone(),
+                datetime(now),
+                g.clone(),
+            ));
+            tx.insert(&Quad::new(
+                node,
+                t.generated_by.clone(),
+                run_node.clone(),
+                g,
+            ));
+            if !is_unattached(&tx, &t, id)? {
+                counts.deleted += 1;
+            }
+        }
+
+        run.counts = counts;
+        run.outcome = if counts.is_unchanged() {
+            RunOutcome::Unchanged
+        } else {
+            RunOutcome::Success
+        };
+        run.ended = Utc::now();
+        insert_run(&mut tx, &t, source, run);
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a run that failed: the source's records are not touched.
+    pub fn record_failed_run(
+        &self,
+        source: &SourceMeta,
+        run: &HarvestRun,
+    ) -> Result<(), StoreError> {
+        let t = Terms::new();
+        let mut tx = self.store.start_transaction()?;
+        insert_run(&mut tx, &t, source, run);
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Number of published records of a kind, per source.
+    pub fn published_counts(&self) -> Result<Vec<(String, RecordKind, usize)>, StoreError> {
+        let t = Terms::new();
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut counts: HashMap<(String, String), usize> = HashMap::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(t.state.as_ref()),
+            Some(TermRef::Literal(Literal::from(PUBLISHED).as_ref())),
+            Some(graph),
+        ) {
+            let quad = quad?;
+            let subject = quad.subject.as_ref();
+            let source = single_value(&self.store, subject, &t.source_name, graph)?;
+            let kind = single_value(&self.store, subject, &t.record_type, graph)?;
+            if let (Some(Term::Literal(source)), Some(Term::NamedNode(kind))) = (source, kind) {
+                *counts
+                    .entry((source.value().to_string(), kind.into_string()))
+                    .or_default() += 1;
+            }
+        }
+        let mut out: Vec<(String, RecordKind, usize)> = counts
+            .into_iter()
+            .filter_map(|((source, kind), n)| {
+                RecordKind::from_class_iri(&kind).map(|kind| (source, kind, n))
+            })
+            .collect();
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
+        Ok(out)
+    }
+
+    /// Whether any harvest run was ever recorded.
+    pub fn has_runs(&self) -> Result<bool, StoreError> {
+        let runs_graph = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+        Ok(self
+            .store
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(runs_graph.as_ref())),
+            )
+            .next()
+            .transpose()?
+            .is_some())
+    }
+}
+
+fn single_value(
+    store: &Store,
+    subject: NamedOrBlankNodeRef<'_>,
+    predicate: &NamedNode,
+    graph: GraphNameRef<'_>,
+) -> Result<Option<Term>, StorageError> {
+    Ok(store
+        .quads_for_pattern(Some(subject), Some(predicate.as_ref()), None, Some(graph))
+        .next()
+        .transpose()?
+        .map(|q| q.object))
+}
+
+fn stored_records(
+    tx: &Transaction<'_>,
+    t: &Terms,
+    source: &NamedNode,
+) -> Result<HashMap<String, StoredRecord>, StorageError> {
+    let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+    let mut records = HashMap::new();
+    for quad in tx.quads_for_pattern(
+        None,
+        Some(t.source.as_ref()),
+        Some(source.as_ref().into()),
+        Some(graph),
+    ) {
+        let quad = quad?;
+        let node = quad.subject.as_ref();
+        let mut id = None;
+        let mut hash = String::new();
+        let mut published = false;
+        for value in tx.quads_for_pattern(Some(node), None, None, Some(graph)) {
+            let value = value?;
+            let Term::Literal(literal) = &value.object else {
+                continue;
+            };
+            if value.predicate == t.record_id {
+                id = Some(literal.value().to_string());
+            } else if value.predicate == t.content_hash {
+                hash = literal.value().to_string();
+            } else if value.predicate == t.state {
+                published = literal.value() == PUBLISHED;
+            }
+        }
+        if let Some(id) = id {
+            records.insert(id, StoredRecord { hash, published });
+        }
+    }
+    Ok(records)
+}
+
+fn is_unattached(tx: &Transaction<'_>, t: &Terms, id: &str) -> Result<bool, StorageError> {
+    let node = record_iri(id);
+    let kind = NamedNode::new_unchecked(RecordKind::Unattached.class_iri());
+    tx.contains(&Quad::new(
+        node,
+        t.record_type.clone(),
+        kind,
+        GraphName::NamedNode(t.records_graph.clone()),
+    ))
+}
+
+fn remove_values(
+    tx: &mut Transaction<'_>,
+    t: &Terms,
+    node: &NamedNode,
+    predicate: &NamedNode,
+) -> Result<(), StorageError> {
+    let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(predicate.as_ref()),
+            None,
+            Some(graph),
+        )
+        .collect::<Result<_, _>>()?;
+    for quad in &old {
+        tx.remove(quad);
+    }
+    Ok(())
+}
+
+fn insert_run(tx: &mut Transaction<'_>, t: &Terms, source: &SourceMeta, run: &HarvestRun) {
+    let g = GraphName::NamedNode(t.runs_graph.clone());
+    let node = run.iri();
+    let source_node = source.iri();
+    let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+    let mut quads = vec![
+        Quad::new(
+            node.clone(),
+            t.rdf_type.clone(),
+            kat("HarvestRun"),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.rdf_type.clone(),
+            NamedNode::new_unchecked(ns::PROV_ACTIVITY),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.source.clone(),
+            source_node.clone(),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.source_name.clone(),
+            Literal::from(source.name.as_str()),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            NamedNode::new_unchecked(ns::PROV_STARTED),
+            datetime(run.started),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            NamedNode::new_unchecked(ns::PROV_ENDED),
+            datetime(run.ended),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            kat("outcome"),
+            Literal::from(run.outcome.as_str()),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            NamedNode::new_unchecked(ns::PROV_USED),
+            Literal::from(run.location.as_str()),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), kat("new"), count(run.counts.new), g.clone()),
+        Quad::new(
+            node.clone(),
+            kat("changed"),
+            count(run.counts.changed),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            kat("unchanged"),
+            count(run.counts.unchanged),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            kat("deleted"),
+            count(run.counts.deleted),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            kat("failed"),
+            count(run.counts.failed),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), kat("triples"), count(run.triples), g.clone()),
+        // The source's own description, kept current by each run.
+        Quad::new(
+            source_node.clone(),
+            t.rdf_type.clone(),
+            kat("Source"),
+            g.clone(),
+        ),
+        Quad::new(
+            source_node.clone(),
+            kat("name"),
+            Literal::from(source.name.as_str()),
+            g.clone(),
+        ),
+        Quad::new(
+            source_node.clone(),
+            t.country.clone(),
+            Literal::from(source.country.as_str()),
+            g.clone(),
+        ),
+    ];
+    if let Some(format) = &run.format {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("format"),
+            Literal::from(format.as_str()),
+            g.clone(),
+        ));
+    }
+    if let Some(error) = &run.error {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("error"),
+            Literal::from(error.as_str()),
+            g.clone(),
+        ));
+    }
+    for quad in &quads {
+        tx.insert(quad);
+    }
+}

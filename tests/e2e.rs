@@ -1,0 +1,500 @@
+//! End-to-end tests: the real `katalog` binary harvests into a temporary
+//! data directory, serves on a loopback port, and is queried over HTTP.
+
+mod common;
+
+use common::*;
+use oxigraph::io::{RdfFormat, RdfParser, RdfSerializer};
+use oxrdf::dataset::{CanonicalizationAlgorithm, CanonicalizationHashAlgorithm};
+use oxrdf::{Graph, Triple};
+use std::collections::HashMap;
+
+const COUNT_BY_COUNTRY: &str = r#"
+PREFIX kat: <https://w3id.org/katalog/ns#>
+PREFIX dcat: <http://www.w3.org/ns/dcat#>
+SELECT ?country (COUNT(DISTINCT ?dataset) AS ?n) WHERE {
+  GRAPH <urn:katalog:graph:records> {
+    ?record kat:country ?country ; kat:state "published" ; kat:recordType dcat:Dataset ;
+            <http://xmlns.com/foaf/0.1/primaryTopic> ?dataset .
+  }
+} GROUP BY ?country ORDER BY ?country"#;
+
+fn counts_by_country(rows: &[serde_json::Value]) -> HashMap<String, usize> {
+    rows.iter()
+        .map(|b| {
+            (
+                value(b, "country").to_string(),
+                value(b, "n").parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn parse_graph(bytes: &[u8], format: RdfFormat) -> Graph {
+    RdfParser::from_format(format)
+        .for_slice(bytes)
+        .map(|q| Triple::from(q.expect("valid RDF")))
+        .collect()
+}
+
+fn canonical(mut graph: Graph) -> Graph {
+    graph.canonicalize(CanonicalizationAlgorithm::Rdfc10 {
+        hash_algorithm: CanonicalizationHashAlgorithm::Sha256,
+    });
+    graph
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn fixtures_harvest_serve_and_round_trip() {
+    let data = tempfile::tempdir().unwrap();
+    let first = katalog(data.path(), &["harvest"]);
+    assert!(
+        first.status.success(),
+        "{}\n{}",
+        stdout(&first),
+        stderr(&first)
+    );
+    for source in ["no", "se", "fi", "nl", "dk"] {
+        let row = summary_row(&first, source);
+        assert_eq!(row[1], "success", "{row:?}");
+        assert!(row[2].parse::<usize>().unwrap() > 0, "{row:?}");
+    }
+
+    // An unchanged re-harvest rewrites nothing and says so.
+    let second = katalog(data.path(), &["harvest"]);
+    assert!(second.status.success(), "{}", stderr(&second));
+    for source in ["no", "se", "fi", "nl", "dk"] {
+        let row = summary_row(&second, source);
+        assert_eq!(
+            &row[1..6],
+            ["unchanged", "0", "0", row[4].as_str(), "0"],
+            "{row:?}"
+        );
+        assert_eq!(row[4], summary_row(&first, source)[2], "{row:?}");
+    }
+
+    let server = Server::start(data.path(), &[]);
+    let health: serde_json::Value = reqwest::get(server.url("/health"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+
+    let counts = counts_by_country(&select(&server, COUNT_BY_COUNTRY).await);
+    for country in ["NO", "SE", "FI", "NL"] {
+        assert!(
+            counts.get(country).copied().unwrap_or(0) >= 20,
+            "{counts:?}"
+        );
+    }
+    assert!(counts.get("DK").copied().unwrap_or(0) >= 8, "{counts:?}");
+    assert!(
+        health["datasets"].as_u64().unwrap() as usize >= counts.values().sum::<usize>(),
+        "{health}"
+    );
+
+    // Lossless: the union of the Norwegian records is the document, triple for triple.
+    let original = std::fs::read(fixtures().join("no/catalogue.ttl")).unwrap();
+    let expected = canonical(parse_graph(&original, RdfFormat::Turtle));
+    let construct = r#"
+        PREFIX kat: <https://w3id.org/katalog/ns#>
+        CONSTRUCT { ?s ?p ?o } WHERE {
+          GRAPH <urn:katalog:graph:records> { ?record kat:sourceName "no" ; kat:state "published" }
+          GRAPH ?record { ?s ?p ?o }
+        }"#;
+    for (accept, format) in [
+        ("text/turtle", RdfFormat::Turtle),
+        ("application/n-triples", RdfFormat::NTriples),
+        ("application/rdf+xml", RdfFormat::RdfXml),
+    ] {
+        let response = reqwest::Client::new()
+            .post(server.url("/sparql"))
+            .header("Content-Type", "application/sparql-query")
+            .header("Accept", accept)
+            .body(construct)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with(accept));
+        let body = response.bytes().await.unwrap();
+        let got = canonical(parse_graph(&body, format));
+        assert_eq!(got.len(), expected.len(), "{accept}: triple count differs");
+        assert!(
+            got == expected,
+            "{accept}: the Norwegian records differ from the document"
+        );
+    }
+
+    // One dataset's description, with its Norwegian letters intact.
+    let rows = select(
+        &server,
+        r#"PREFIX dct: <http://purl.org/dc/terms/>
+           PREFIX dcat: <http://www.w3.org/ns/dcat#>
+           SELECT ?d ?title WHERE { ?d a dcat:Dataset ; dct:title ?title . FILTER(lang(?title) = "nb") }"#,
+    )
+    .await;
+    assert!(rows.len() >= 20);
+    assert!(
+        rows.iter()
+            .any(|b| value(b, "title").contains(['æ', 'ø', 'å'])),
+        "no title with æøå"
+    );
+
+    // Runs are queryable.
+    let runs = select(
+        &server,
+        r#"PREFIX kat: <https://w3id.org/katalog/ns#>
+           SELECT ?run ?outcome ?new WHERE { GRAPH <urn:katalog:graph:runs> {
+             ?run a kat:HarvestRun ; kat:sourceName "no" ; kat:outcome ?outcome ; kat:new ?new } }"#,
+    )
+    .await;
+    let outcomes: Vec<&str> = runs.iter().map(|b| value(b, "outcome")).collect();
+    assert_eq!(runs.len(), 2, "{runs:?}");
+    assert!(outcomes.contains(&"success") && outcomes.contains(&"unchanged"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sparql_protocol() {
+    let data = tempfile::tempdir().unwrap();
+    let harvest = katalog(data.path(), &["harvest", "--source", "no"]);
+    assert!(harvest.status.success(), "{}", stderr(&harvest));
+    let server = Server::start(data.path(), &[]);
+    let client = reqwest::Client::new();
+    let ask = "ASK { ?d a <http://www.w3.org/ns/dcat#Dataset> }";
+
+    // GET, form POST and direct POST, in every results format.
+    for (accept, needle) in [
+        ("application/sparql-results+json", "\"boolean\":true"),
+        ("application/sparql-results+xml", "<boolean>true</boolean>"),
+    ] {
+        let body = client
+            .get(server.url("/sparql"))
+            .query(&[("query", ask)])
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(body.replace(' ', "").contains(needle), "{accept}: {body}");
+    }
+    let select = "SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 3";
+    for (accept, first_line) in [("text/csv", "d"), ("text/tab-separated-values", "?d")] {
+        let response = client
+            .post(server.url("/sparql"))
+            .form(&[("query", select)])
+            .header("Accept", accept)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let text = response.text().await.unwrap();
+        assert_eq!(text.lines().next().unwrap().trim(), first_line, "{accept}");
+        assert_eq!(text.lines().count(), 4, "{accept}: {text}");
+    }
+    let jsonld = client
+        .get(server.url("/sparql"))
+        .query(&[("query", "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o } LIMIT 5")])
+        .header("Accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(jsonld.status(), 200);
+    let text = jsonld.text().await.unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&text).is_ok(),
+        "{text}"
+    );
+
+    // Read-only: updates are refused with a message, in every way they can come.
+    let update = "INSERT DATA { <urn:a> <urn:b> <urn:c> }";
+    for response in [
+        client
+            .post(server.url("/sparql"))
+            .form(&[("update", update)])
+            .send()
+            .await
+            .unwrap(),
+        client
+            .post(server.url("/sparql"))
+            .header("Content-Type", "application/sparql-update")
+            .body(update)
+            .send()
+            .await
+            .unwrap(),
+        client
+            .get(server.url("/sparql"))
+            .query(&[("query", update)])
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        assert_eq!(response.status(), 403);
+        assert!(response.text().await.unwrap().contains("read-only"));
+    }
+
+    // Malformed queries get 400 with the parser's message.
+    let bad = client
+        .get(server.url("/sparql"))
+        .query(&[("query", "SELECT ?x WHERE { ?x ?y }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("invalid SPARQL query"));
+
+    // SERVICE cannot make the server call out.
+    let service = client
+        .get(server.url("/sparql"))
+        .query(&[(
+            "query",
+            "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(service.status(), 200);
+
+    // CORS for browser clients.
+    let cors = client
+        .get(server.url("/sparql"))
+        .query(&[("query", ask)])
+        .header("Origin", "https://data.europa.eu")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cors.headers()["access-control-allow-origin"], "*");
+
+    // The request body is capped.
+    let huge = "#".repeat(2 * 1024 * 1024);
+    let capped = client
+        .post(server.url("/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .body(huge)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(capped.status(), 413);
+
+    // Named graphs stay addressable.
+    let graphs = common::select(
+        &server,
+        "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), \"urn:katalog:record:\")) }",
+    )
+    .await;
+    assert!(value(&graphs[0], "n").parse::<usize>().unwrap() >= 20);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_timeout_stops_the_work() {
+    let data = tempfile::tempdir().unwrap();
+    let harvest = katalog(data.path(), &["harvest", "--source", "no"]);
+    assert!(harvest.status.success());
+    let config = data.path().join("katalog.toml");
+    std::fs::write(&config, "[server]\nquery_timeout_secs = 1\n").unwrap();
+    let server = Server::start(data.path(), &["--config", config.to_str().unwrap()]);
+    let started = std::time::Instant::now();
+    let response = reqwest::Client::new()
+        .get(server.url("/sparql"))
+        .query(&[(
+            "query",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }",
+        )])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 503);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // The server is still answering.
+    let health = reqwest::get(server.url("/health")).await.unwrap();
+    assert_eq!(health.status(), 200);
+}
+
+/// Every syntax, fetched over HTTP, and sources that fail in every way
+/// leave the records of the previous run exactly as they were.
+#[tokio::test(flavor = "multi_thread")]
+async fn harvest_over_http_and_failures_keep_records() {
+    let docs = DocServer::start();
+    let no = std::fs::read(fixtures().join("no/catalogue.ttl")).unwrap();
+    let graph = parse_graph(&no, RdfFormat::Turtle);
+    let serialize = |format: RdfFormat| {
+        let mut out = RdfSerializer::from_format(format).for_writer(Vec::new());
+        for triple in graph.iter() {
+            out.serialize_triple(triple).unwrap();
+        }
+        out.finish().unwrap()
+    };
+    docs.set(
+        "/no.ttl",
+        Canned::ok("text/turtle; charset=utf-8", no.clone()),
+    );
+    docs.set(
+        "/no.nt",
+        Canned::ok("application/n-triples", serialize(RdfFormat::NTriples)),
+    );
+    docs.set(
+        "/no.nq",
+        Canned::ok("application/n-quads", serialize(RdfFormat::NQuads)),
+    );
+    docs.set(
+        "/se",
+        Canned::ok(
+            "application/rdf+xml",
+            std::fs::read(fixtures().join("se/catalogue.rdf")).unwrap(),
+        ),
+    );
+    docs.set(
+        "/fi",
+        Canned::ok(
+            "application/ld+json",
+            std::fs::read(fixtures().join("fi/catalogue.jsonld")).unwrap(),
+        ),
+    );
+    docs.set(
+        "/dk",
+        Canned::ok(
+            "application/trig",
+            std::fs::read(fixtures().join("dk/catalogue.trig")).unwrap(),
+        ),
+    );
+    // No Content-Type worth the name: sniffed.
+    docs.set(
+        "/sniffed",
+        Canned::ok("application/octet-stream", no.clone()),
+    );
+
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("katalog.toml");
+    let mut toml = String::new();
+    for (name, path, country) in [
+        ("ttl", "/no.ttl", "NO"),
+        ("nt", "/no.nt", "NO"),
+        ("nq", "/no.nq", "NO"),
+        ("rdfxml", "/se", "SE"),
+        ("jsonld", "/fi", "FI"),
+        ("trig", "/dk", "DK"),
+        ("sniffed", "/sniffed", "NO"),
+    ] {
+        toml.push_str(&format!(
+            "[[source]]\nname = \"{name}\"\ncountry = \"{country}\"\nurl = \"{}\"\nallow_private_network = true\n\n",
+            docs.url(path)
+        ));
+    }
+    toml.push_str(&format!(
+        "[[source]]\nname = \"guarded\"\ncountry = \"NO\"\nurl = \"{}\"\n",
+        docs.url("/no.ttl")
+    ));
+    std::fs::write(&config, &toml).unwrap();
+    let config = config.to_str().unwrap();
+
+    let out = katalog(data.path(), &["harvest", "--config", config]);
+    let expected_new = summary_row(&out, "ttl")[2].clone();
+    for source in ["ttl", "nt", "nq", "rdfxml", "jsonld", "trig", "sniffed"] {
+        let row = summary_row(&out, source);
+        assert_eq!(row[1], "success", "{source}: {}", stdout(&out));
+    }
+    for source in ["nt", "nq", "sniffed"] {
+        assert_eq!(summary_row(&out, source)[2], expected_new, "{source}");
+    }
+    // A loopback source without allow_private_network is refused, clearly.
+    assert_eq!(summary_row(&out, "guarded")[1], "failed");
+    assert!(
+        stdout(&out).contains("allow_private_network"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let accept = docs.requests.lock().unwrap()[0].to_ascii_lowercase();
+    assert!(accept.contains("accept: text/turtle"), "{accept}");
+
+    // Now the Turtle source breaks in each way; its records stay.
+    let count_ttl = |data: &std::path::Path| {
+        let out = katalog(
+            data,
+            &[
+                "sparql",
+                "--config",
+                config,
+                "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:katalog:graph:records> { ?r <https://w3id.org/katalog/ns#sourceName> \"ttl\" ; <https://w3id.org/katalog/ns#state> \"published\" } }",
+            ],
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        stdout(&out).lines().nth(1).unwrap().trim().to_string()
+    };
+    let before = count_ttl(data.path());
+    let mut truncated = Canned::ok("text/turtle", no.clone());
+    truncated.truncate = true;
+    let mut invalid = no.clone();
+    invalid.extend_from_slice(
+        b"\n<https://example.no/broken> <https://example.no/p> \"unterminated .\n",
+    );
+    for (label, canned, needle) in [
+        ("HTTP 500", Canned::status(500), "HTTP 500"),
+        ("truncated body", truncated, "ended early"),
+        ("invalid Turtle", Canned::ok("text/turtle", invalid), "line"),
+        (
+            "empty document",
+            Canned::ok("text/turtle", ""),
+            "no DCAT record",
+        ),
+    ] {
+        docs.set("/no.ttl", canned);
+        let out = katalog(
+            data.path(),
+            &["harvest", "--config", config, "--source", "ttl"],
+        );
+        assert_eq!(out.status.code(), Some(1), "{label}");
+        assert_eq!(summary_row(&out, "ttl")[1], "failed", "{label}");
+        let text = stdout(&out);
+        assert!(
+            text.contains("source 'ttl'") && text.contains(needle),
+            "{label}: {text}"
+        );
+        assert_eq!(count_ttl(data.path()), before, "{label}: records changed");
+    }
+}
+
+/// A real SPARQL client, Python's SPARQLWrapper (and rdflib), queries the server.
+#[tokio::test(flavor = "multi_thread")]
+async fn python_sparqlwrapper_client() {
+    let has_client = std::process::Command::new("python3")
+        .args(["-c", "import SPARQLWrapper, rdflib"])
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !has_client {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install SPARQLWrapper and rdflib (see .ci/run)"
+        );
+        eprintln!("skipped: pip install SPARQLWrapper rdflib to run this test");
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let harvest = katalog(
+        data.path(),
+        &["harvest", "--source", "no", "--source", "fi"],
+    );
+    assert!(harvest.status.success());
+    let server = Server::start(data.path(), &[]);
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/clients/sparqlwrapper_client.py");
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .arg(server.url("/sparql"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
