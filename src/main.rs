@@ -6,6 +6,7 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
 use katalog::harvest::{harvest_source, SourceReport};
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
+use katalog::serve::worker::QueryWorker;
 use katalog::serve::{self, AppState};
 use katalog::store::{CatalogStore, RunOutcome};
 use std::io::Write;
@@ -57,6 +58,12 @@ enum Command {
         #[arg(long = "source", value_name = "NAME")]
         sources: Vec<String>,
     },
+    /// Evaluate one SPARQL query for `katalog serve` (internal)
+    #[command(hide = true)]
+    SparqlWorker {
+        #[arg(long)]
+        store: PathBuf,
+    },
     /// Run a SPARQL query against the store
     Sparql {
         /// The query (SELECT, ASK, CONSTRUCT or DESCRIBE)
@@ -72,6 +79,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Command::SparqlWorker { store } = &cli.command {
+        let code = katalog::serve::worker::worker_main(store);
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     init_logging();
     match run(cli) {
         Ok(code) => code,
@@ -99,9 +110,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve { config, bind } => {
             let config = load_config(&config)?;
-            let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
-            runtime.block_on(serve_command(config, store, bind))
+            let dir = data_dir(cli.data_dir.as_deref(), &config);
+            let store = open_store(&dir)?;
+            runtime.block_on(serve_command(config, store, bind, &dir))
         }
+        Command::SparqlWorker { .. } => Ok(ExitCode::from(2)),
         Command::Harvest { config, sources } => {
             let config = load_config(&config)?;
             let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
@@ -156,6 +169,7 @@ async fn serve_command(
     config: Config,
     store: CatalogStore,
     bind: Option<String>,
+    data_dir: &Path,
 ) -> Result<ExitCode> {
     let bind = bind.unwrap_or_else(|| config.server.bind.clone());
     if !store.has_runs()? && !config.sources.is_empty() {
@@ -173,7 +187,15 @@ async fn serve_command(
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
     eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
-    let state = AppState::new(store, Arc::new(config));
+    let snapshot = store
+        .snapshot(&data_dir.join("snapshots"))
+        .context("cannot write the snapshot SPARQL queries read")?;
+    let worker = std::env::current_exe()
+        .map(|executable| QueryWorker::new(executable, snapshot))
+        .map_err(|e| tracing::warn!("SPARQL queries run in threads: {e}"))
+        .ok();
+    let mut state = AppState::new(store, Arc::new(config));
+    state.query_worker = worker;
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -74,12 +74,7 @@ async fn fixtures_harvest_serve_and_round_trip() {
     }
 
     let server = Server::start(data.path(), &[]);
-    let health: serde_json::Value = reqwest::get(server.url("/health"))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let health: serde_json::Value = get(&server.url("/health")).await.json().await.unwrap();
     assert_eq!(health["status"], "ok");
 
     let counts = counts_by_country(&select(&server, COUNT_BY_COUNTRY).await);
@@ -109,7 +104,7 @@ async fn fixtures_harvest_serve_and_round_trip() {
         ("application/n-triples", RdfFormat::NTriples),
         ("application/rdf+xml", RdfFormat::RdfXml),
     ] {
-        let response = reqwest::Client::new()
+        let response = client()
             .post(server.url("/sparql"))
             .header("Content-Type", "application/sparql-query")
             .header("Accept", accept)
@@ -165,7 +160,7 @@ async fn sparql_protocol() {
     let harvest = katalog(data.path(), &["harvest", "--source", "no"]);
     assert!(harvest.status.success(), "{}", stderr(&harvest));
     let server = Server::start(data.path(), &[]);
-    let client = reqwest::Client::new();
+    let client = common::client();
     let ask = "ASK { ?d a <http://www.w3.org/ns/dcat#Dataset> }";
 
     // GET, form POST and direct POST, in every results format.
@@ -301,7 +296,7 @@ async fn query_timeout_stops_the_work() {
     std::fs::write(&config, "[server]\nquery_timeout_secs = 1\n").unwrap();
     let server = Server::start(data.path(), &["--config", config.to_str().unwrap()]);
     let started = std::time::Instant::now();
-    let response = reqwest::Client::new()
+    let response = client()
         .get(server.url("/sparql"))
         .query(&[(
             "query",
@@ -312,8 +307,27 @@ async fn query_timeout_stops_the_work() {
         .unwrap();
     assert_eq!(response.status(), 503);
     assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    // The work stopped too: no worker process is left evaluating it.
+    let marker = data.path().to_string_lossy().to_string();
+    let still_running = || {
+        std::fs::read_dir("/proc")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read(entry.path().join("cmdline")).ok())
+            .map(|cmdline| String::from_utf8_lossy(&cmdline).replace('\0', " "))
+            .any(|cmdline| cmdline.contains("sparql-worker") && cmdline.contains(&marker))
+    };
+    let waited = std::time::Instant::now();
+    while still_running() && waited.elapsed() < std::time::Duration::from_secs(5) {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(
+        !still_running(),
+        "the query worker still runs after the timeout"
+    );
     // The server is still answering.
-    let health = reqwest::get(server.url("/health")).await.unwrap();
+    let health = get(&server.url("/health")).await;
     assert_eq!(health.status(), 200);
 }
 

@@ -195,7 +195,7 @@ fn describe_reqwest_error(error: &reqwest::Error) -> String {
 }
 
 /// rustls needs one process-wide crypto provider; ring is the one built in.
-fn install_crypto_provider() {
+pub fn install_crypto_provider() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Err only means another provider was installed first, which is fine.

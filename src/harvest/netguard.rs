@@ -55,9 +55,12 @@ fn v4_reason(ip: Ipv4Addr) -> Option<&'static str> {
         Some("link-local")
     } else if octets[0] == 100 && (64..128).contains(&octets[1]) {
         Some("private (carrier-grade NAT)")
-    } else if ip.is_broadcast() || ip.is_multicast() || octets[0] >= 240 {
-        Some("reserved")
-    } else if ip.is_documentation() || (octets[0] == 198 && (octets[1] & 0xfe) == 18) {
+    } else if ip.is_broadcast()
+        || ip.is_multicast()
+        || octets[0] >= 240
+        || ip.is_documentation()
+        || (octets[0] == 198 && (octets[1] & 0xfe) == 18)
+    {
         Some("reserved")
     } else {
         None

@@ -48,7 +48,7 @@ pub fn split_records(
     let mut attached = vec![false; triples.len()];
     let mut records = Vec::with_capacity(kinds.len() + 1);
     let mut resources: Vec<(&NamedOrBlankNode, &RecordKind)> = kinds.iter().collect();
-    resources.sort_by(|a, b| a.0.to_string().cmp(&b.0.to_string()));
+    resources.sort_by_key(|(resource, _)| resource.to_string());
     for (resource, kind) in resources {
         let NamedOrBlankNode::NamedNode(iri) = resource else {
             continue; // every record resource was skolemised above
@@ -335,7 +335,7 @@ ex:orphan rdfs:label "nobody links here" .
             .triples
             .iter()
             .any(|t| t.predicate.as_str() == ns::RDFS_SUBCLASS_OF));
-                                                 // Every triple is in some record (blank-node dataset renamed).
+        // Every triple is in some record (blank-node dataset renamed).
         assert_eq!(covered.len(), triples.len());
     }
 

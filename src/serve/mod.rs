@@ -1,6 +1,7 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
 pub mod sparql;
+pub mod worker;
 
 use crate::config::Config;
 use crate::store::CatalogStore;
@@ -23,6 +24,8 @@ pub struct AppState {
     pub store: CatalogStore,
     pub config: Arc<Config>,
     pub query_timeout: Duration,
+    /// When set, each SPARQL query runs in a worker process killed at the timeout.
+    pub query_worker: Option<worker::QueryWorker>,
 }
 
 impl AppState {
@@ -32,6 +35,7 @@ impl AppState {
             store,
             config,
             query_timeout,
+            query_worker: None,
         }
     }
 }
@@ -53,16 +57,22 @@ pub enum ServeError {
     Internal(String),
 }
 
-impl IntoResponse for ServeError {
-    fn into_response(self) -> Response {
-        let status = match &self {
+impl ServeError {
+    pub fn status(&self) -> StatusCode {
+        match self {
             ServeError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ServeError::ReadOnly => StatusCode::FORBIDDEN,
             ServeError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ServeError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ServeError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
             ServeError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        };
+        }
+    }
+}
+
+impl IntoResponse for ServeError {
+    fn into_response(self) -> Response {
+        let status = self.status();
         if status == StatusCode::INTERNAL_SERVER_ERROR {
             tracing::error!(error = %self, "request failed");
         }

@@ -6,15 +6,17 @@
 //! work, and results stream to the client as they are serialised.
 
 use super::{AppState, ServeError};
+use crate::store::lexical;
 use axum::body::{Body, Bytes};
 use axum::extract::{Query as UrlQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::io::{JsonLdProfileSet, RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode};
+use oxigraph::model::{GraphName, NamedNode, NamedOrBlankNode, Term};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{
     CancellationToken, PreparedSparqlQuery, QueryEvaluationError, QueryResults, SparqlEvaluator,
+    Variable,
 };
 use std::io::{self, Write};
 use tokio::sync::{mpsc, oneshot};
@@ -118,23 +120,56 @@ async fn run(state: AppState, request: SparqlRequest, headers: &HeaderMap) -> Re
         )
         .into_response();
     };
-    let cancel = CancellationToken::new();
-    let prepared = match prepare(
-        &query_text,
-        &request.default_graphs,
-        &request.named_graphs,
-        cancel.clone(),
-    ) {
-        Ok(prepared) => prepared,
-        Err(error) => return error.into_response(),
-    };
-
     let accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_string();
-    let format_param = request.format;
+    let job = QueryJob {
+        query: query_text,
+        default_graphs: request.default_graphs,
+        named_graphs: request.named_graphs,
+        accept,
+        format: request.format,
+    };
+    // Parse here first: syntax errors and updates are answered without a worker.
+    let cancel = CancellationToken::new();
+    let prepared = match prepare(
+        &job.query,
+        &job.default_graphs,
+        &job.named_graphs,
+        cancel.clone(),
+    ) {
+        Ok(prepared) => prepared,
+        Err(error) => return error.into_response(),
+    };
+    match &state.query_worker {
+        Some(worker) => super::worker::run_in_worker(worker, &job, state.query_timeout).await,
+        None => run_in_thread(&state, prepared, cancel, job).await,
+    }
+}
+
+/// A query and how its results are wanted: what a worker process receives.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct QueryJob {
+    pub query: String,
+    pub default_graphs: Vec<String>,
+    pub named_graphs: Vec<String>,
+    pub accept: String,
+    pub format: Option<String>,
+}
+
+/// Evaluates on a blocking thread of this process. The cancellation token
+/// stops evaluation at the next read from the store; pure computation over
+/// data already read (a cartesian product) is only stopped by a worker process.
+async fn run_in_thread(
+    state: &AppState,
+    prepared: PreparedSparqlQuery,
+    cancel: CancellationToken,
+    job: QueryJob,
+) -> Response {
+    let QueryJob { accept, format, .. } = job;
+    let format_param = format;
     let (head_tx, head_rx) = oneshot::channel();
     let (chunk_tx, chunk_rx) = mpsc::channel::<Result<Bytes, io::Error>>(8);
     let store = state.store.oxigraph().clone();
@@ -345,7 +380,13 @@ pub fn write_results<W: ResultSink>(
                 .map_err(io_error)?;
             for solution in solutions {
                 let solution = solution.map_err(evaluation_error)?;
-                serializer.serialize(&solution).map_err(io_error)?;
+                let restored: Vec<(&Variable, Term)> = solution
+                    .iter()
+                    .map(|(variable, term)| (variable, lexical::from_store(term.clone())))
+                    .collect();
+                serializer
+                    .serialize(restored.iter().map(|(v, t)| (*v, t)))
+                    .map_err(io_error)?;
             }
             serializer.finish().map_err(io_error)?;
         }
@@ -362,7 +403,7 @@ pub fn write_results<W: ResultSink>(
             let mut serializer =
                 prefixed(RdfSerializer::from_format(format)).for_writer(&mut *writer);
             for triple in triples {
-                let triple = triple.map_err(evaluation_error)?;
+                let triple = lexical::triple_from_store(triple.map_err(evaluation_error)?);
                 serializer.serialize_triple(&triple).map_err(io_error)?;
             }
             serializer.finish().map_err(io_error)?;
@@ -468,7 +509,7 @@ fn negotiate_graph(accept: &str, format: Option<&str>) -> Result<RdfFormat, Serv
             "rdf" | "rdfxml" | "xml" => Ok(RdfFormat::RdfXml),
             "jsonld" | "json" => Ok(jsonld),
             other => RdfFormat::from_media_type(other)
-                .filter(|f| !f.supports_datasets())
+                .filter(|f| !f.supports_datasets() || matches!(f, RdfFormat::JsonLd { .. }))
                 .ok_or_else(|| {
                     ServeError::NotAcceptable(format!(
                         "format={other:?}: CONSTRUCT and DESCRIBE results are ttl, nt, rdfxml or jsonld"
@@ -484,7 +525,7 @@ fn negotiate_graph(accept: &str, format: Option<&str>) -> Result<RdfFormat, Serv
         match media.as_str() {
             "*/*" | "text/*" => return Ok(RdfFormat::Turtle),
             "application/*" | "application/xml" => return Ok(RdfFormat::RdfXml),
-            "application/json" => return Ok(jsonld),
+            "application/json" | "application/ld+json" => return Ok(jsonld),
             other => {
                 if let Some(format) = RdfFormat::from_media_type(other) {
                     if !format.supports_datasets() {

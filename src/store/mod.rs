@@ -5,6 +5,8 @@
 //! A source's records are replaced in one transaction: either the whole run
 //! lands, or the store keeps exactly what it had.
 
+pub mod lexical;
+
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -363,7 +365,7 @@ impl CatalogStore {
                 tx.insert(&Quad::new(
                     triple.subject.clone(),
                     triple.predicate.clone(),
-                    triple.object.clone(),
+                    lexical::to_store(&triple.object),
                     graph.clone(),
                 ));
             }
@@ -456,6 +458,30 @@ impl CatalogStore {
             .collect();
         out.sort_by(|a, b| a.0.cmp(&b.0).then(a.2.cmp(&b.2)));
         Ok(out)
+    }
+
+    /// Writes a read-only snapshot of the store (a RocksDB checkpoint: hard
+    /// links, so cheap) into a new directory under `dir`, removes all but the
+    /// newest few, and returns the new one. Query workers read snapshots: an
+    /// immutable view that a concurrent compaction cannot pull files from under.
+    pub fn snapshot(&self, dir: &Path) -> Result<std::path::PathBuf, StoreError> {
+        const KEEP: usize = 3;
+        std::fs::create_dir_all(dir).map_err(|e| StoreError::Storage(e.into()))?;
+        let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
+        let target = dir.join(format!("{nanos:020}"));
+        self.store.backup(&target)?;
+        let mut existing: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| StoreError::Storage(e.into()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.is_dir())
+            .collect();
+        existing.sort();
+        let stale = existing.len().saturating_sub(KEEP);
+        for old in existing.into_iter().take(stale) {
+            // A worker still reading an old snapshot keeps its open files.
+            let _ = std::fs::remove_dir_all(old);
+        }
+        Ok(target)
     }
 
     /// Whether any harvest run was ever recorded.

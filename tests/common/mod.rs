@@ -240,9 +240,20 @@ fn handle(
     let _ = stream.flush();
 }
 
+/// An HTTP client (rustls needs its crypto provider installed first).
+pub fn client() -> reqwest::Client {
+    katalog::harvest::fetch::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+/// GET a URL.
+pub async fn get(url: &str) -> reqwest::Response {
+    client().get(url).send().await.expect("GET")
+}
+
 /// A SPARQL SELECT over HTTP, returning the JSON results' bindings.
 pub async fn select(server: &Server, query: &str) -> Vec<serde_json::Value> {
-    let response = reqwest::Client::new()
+    let response = client()
         .get(server.url("/sparql"))
         .query(&[("query", query)])
         .header("Accept", "application/sparql-results+json")
