@@ -133,7 +133,7 @@ fn default_generator() -> PathBuf {
 fn manifest_triples(data: &Path) -> u64 {
     let text = std::fs::read_to_string(data.join("manifest.json")).unwrap_or_default();
     let json: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
-    ["triples", "total_triples"]
+    ["triples_per_format", "triples", "total_triples"]
         .iter()
         .find_map(|k| json.get(*k).and_then(|v| v.as_u64()))
         .or_else(|| {
@@ -219,13 +219,14 @@ fn child(args: &[String]) {
         "bulkload" => {
             let store = oxigraph::store::Store::open(store_dir).unwrap();
             for (_, path) in catalogues(data) {
-                store
-                    .bulk_loader()
+                let mut loader = store.bulk_loader();
+                loader
                     .load_from_reader(
                         RdfFormat::Turtle,
                         std::io::BufReader::new(std::fs::File::open(&path).unwrap()),
                     )
                     .unwrap();
+                loader.commit().unwrap();
             }
             store.flush().unwrap();
             format!("{} quads", store.len().unwrap())

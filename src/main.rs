@@ -157,12 +157,20 @@ fn data_dir(flag: Option<&Path>, config: &Config) -> PathBuf {
 
 fn open_store(data_dir: &Path) -> Result<CatalogStore> {
     let path = data_dir.join("store");
-    CatalogStore::open(&path).with_context(|| {
+    let store = CatalogStore::open(&path).with_context(|| {
         format!(
             "is another katalog using {}? Stop it, or pass --data-dir",
             data_dir.display()
         )
-    })
+    })?;
+    let repaired = store.repair()?;
+    if repaired > 0 {
+        tracing::warn!(
+            graphs = repaired,
+            "removed the leftovers of an interrupted harvest"
+        );
+    }
+    Ok(store)
 }
 
 async fn serve_command(
@@ -255,6 +263,7 @@ async fn harvest_command(
         reports.push(report);
     }
     let _ = progress.clear();
+    store.flush()?;
     print_summary(&reports)?;
     if reports.iter().any(SourceReport::failed) {
         Ok(ExitCode::from(1))

@@ -140,6 +140,7 @@ pub async fn collect_source(
     let configured = source.format;
     let name = source.name.clone();
     tokio::task::spawn_blocking(move || {
+        let started = std::time::Instant::now();
         let (format, _) = format::detect(
             configured,
             document.content_type.as_deref(),
@@ -148,16 +149,27 @@ pub async fn collect_source(
         );
         let triples = parse_document(&document, format)?;
         let count = triples.len();
+        let parsed = started.elapsed();
         let records = split::split_records(triples, &genid_base, unattached);
+        let split = started.elapsed();
         if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
             return Err(HarvestError::NoRecords {
                 location: document.location.clone(),
             });
         }
-        let records = records
+        let records: Vec<PreparedRecord> = records
             .into_iter()
             .map(|graph| PreparedRecord::new(&name, graph))
             .collect();
+        tracing::debug!(
+            source = %name,
+            triples = count,
+            records = records.len(),
+            parse_ms = parsed.as_millis() as u64,
+            split_ms = (split - parsed).as_millis() as u64,
+            hash_ms = (started.elapsed() - split).as_millis() as u64,
+            "document prepared"
+        );
         Ok(ParsedSource {
             location: document.location,
             format,
@@ -203,9 +215,12 @@ pub async fn harvest_source(
         let meta = meta.clone();
         let mut staged = run.clone();
         let staged = tokio::task::spawn_blocking(move || {
-            store
+            let started = std::time::Instant::now();
+            let applied = store
                 .apply_source_run(&meta, &mut staged, &parsed.records)
-                .map(|()| staged)
+                .map(|()| staged);
+            tracing::debug!(source = %meta.name, store_ms = started.elapsed().as_millis() as u64, "records stored");
+            applied
         })
         .await
         .map_err(|e| HarvestError::Internal(e.to_string()))??;

@@ -130,6 +130,8 @@ pub fn record_iri(id: &str) -> NamedNode {
 struct StoredRecord {
     hash: String,
     published: bool,
+    /// False for the unattached remainder, which run counts leave out.
+    counted: bool,
 }
 
 /// The store of harvested records.
@@ -231,9 +233,16 @@ impl CatalogStore {
         &self.store
     }
 
-    /// Replaces the records of `source` by `records` in one transaction and
-    /// records the run. Records absent from `records` are tombstoned: their
-    /// graph is emptied and their catalogue record kept with its deletion time.
+    /// Replaces the records of `source` by `records` and records the run.
+    /// Records absent from `records` are tombstoned: their graph is emptied and
+    /// their catalogue record kept with its deletion time.
+    ///
+    /// New records are written with Oxigraph's bulk loader (sorted SST files,
+    /// ingested atomically), an order of magnitude faster than a transaction.
+    /// When the run only adds, everything goes in that one atomic load. When it
+    /// also changes or deletes, those and all catalogue records follow in one
+    /// transaction; a crash between the two leaves only record graphs without
+    /// a catalogue record, which [`CatalogStore::repair`] removes at start-up.
     pub fn apply_source_run(
         &self,
         source: &SourceMeta,
@@ -242,178 +251,125 @@ impl CatalogStore {
     ) -> Result<(), StoreError> {
         let t = Terms::new();
         let now = Utc::now();
-        let run_node = run.iri();
-        let source_node = source.iri();
-        let mut tx = self.store.start_transaction()?;
-        let existing = stored_records(&tx, &t, &source_node)?;
-        let mut counts = RecordCounts::default();
-        let mut seen = HashMap::with_capacity(records.len());
-        for record in records {
-            seen.insert(record.id.as_str(), ());
-            let counted = record.graph.kind != RecordKind::Unattached;
-            let node = record_iri(&record.id);
-            match existing.get(&record.id) {
-                Some(stored) if stored.published && stored.hash == record.hash => {
-                    if counted {
-                        counts.unchanged += 1;
-                    }
-                    continue;
-                }
-                Some(stored) => {
-                    if counted {
-                        if stored.published {
-                            counts.changed += 1;
-                        } else {
-                            counts.new += 1;
-                        }
-                    }
-                    tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
-                    for predicate in [
-                        &t.modified,
-                        &t.content_hash,
-                        &t.generated_by,
-                        &t.state,
-                        &t.deleted_at,
-                    ] {
-                        remove_values(&mut tx, &t, &node, predicate)?;
-                    }
-                }
-                None => {
-                    if counted {
-                        counts.new += 1;
-                    }
-                    let class = if counted {
-                        NamedNode::new_unchecked(ns::DCAT_CATALOG_RECORD)
-                    } else {
-                        NamedNode::new_unchecked(ns::kat("UnattachedTriples"))
-                    };
-                    let g = GraphName::NamedNode(t.records_graph.clone());
-                    let quads = [
-                        Quad::new(node.clone(), t.rdf_type.clone(), class, g.clone()),
-                        Quad::new(
-                            node.clone(),
-                            t.primary_topic.clone(),
-                            record.graph.resource.clone(),
-                            g.clone(),
-                        ),
-                        Quad::new(
-                            node.clone(),
-                            t.record_id.clone(),
-                            Literal::from(record.id.as_str()),
-                            g.clone(),
-                        ),
-                        Quad::new(
-                            node.clone(),
-                            t.source.clone(),
-                            source_node.clone(),
-                            g.clone(),
-                        ),
-                        Quad::new(
-                            node.clone(),
-                            t.source_name.clone(),
-                            Literal::from(source.name.as_str()),
-                            g.clone(),
-                        ),
-                        Quad::new(
-                            node.clone(),
-                            t.country.clone(),
-                            Literal::from(source.country.as_str()),
-                            g.clone(),
-                        ),
-                        Quad::new(
-                            node.clone(),
-                            t.record_type.clone(),
-                            NamedNode::new_unchecked(record.graph.kind.class_iri()),
-                            g.clone(),
-                        ),
-                        Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
-                    ];
-                    for quad in &quads {
-                        tx.insert(quad);
-                    }
-                    if record.graph.minted {
-                        tx.insert(&Quad::new(
-                            node.clone(),
-                            t.minted.clone(),
-                            Literal::from(true),
-                            g,
-                        ));
-                    }
-                }
-            }
-            let g = GraphName::NamedNode(t.records_graph.clone());
-            for quad in [
-                Quad::new(node.clone(), t.modified.clone(), datetime(now), g.clone()),
-                Quad::new(
-                    node.clone(),
-                    t.content_hash.clone(),
-                    Literal::from(record.hash.as_str()),
-                    g.clone(),
-                ),
-                Quad::new(
-                    node.clone(),
-                    t.generated_by.clone(),
-                    run_node.clone(),
-                    g.clone(),
-                ),
-                Quad::new(node.clone(), t.state.clone(), Literal::from(PUBLISHED), g),
-            ] {
-                tx.insert(&quad);
-            }
-            let graph = GraphName::NamedNode(node);
-            for triple in &record.graph.triples {
-                tx.insert(&Quad::new(
-                    triple.subject.clone(),
-                    triple.predicate.clone(),
-                    lexical::to_store(&triple.object),
-                    graph.clone(),
-                ));
-            }
-        }
-
-        for (id, stored) in &existing {
-            if !stored.published || seen.contains_key(id.as_str()) {
-                continue;
-            }
-            let node = record_iri(id);
-            tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
-            for predicate in [&t.state, &t.generated_by] {
-                remove_values(&mut tx, &t, &node, predicate)?;
-            }
-            let g = GraphName::NamedNode(t.records_graph.clone());
-            tx.insert(&Quad::new(
-                node.clone(),
-                t.state.clone(),
-                Literal::from(DELETED),
-                g.clone(),
-            ));
-            tx.insert(&Quad::new(
-                node.clone(),
-                t.deleted_at.clone(),
-                datetime(now),
-                g.clone(),
-            ));
-            tx.insert(&Quad::new(
-                node,
-                t.generated_by.clone(),
-                run_node.clone(),
-                g,
-            ));
-            if !is_unattached(&tx, &t, id)? {
-                counts.deleted += 1;
-            }
-        }
-
-        run.counts = counts;
-        run.outcome = if counts.is_unchanged() {
+        let existing = stored_records(&self.store, &t, &source.iri())?;
+        let plan = RunPlan::new(&existing, records);
+        run.counts = plan.counts;
+        run.outcome = if plan.counts.is_unchanged() {
             RunOutcome::Unchanged
         } else {
             RunOutcome::Success
         };
         run.ended = Utc::now();
-        insert_run(&mut tx, &t, source, run);
+        let only_adds = plan.updated.is_empty() && plan.deleted.is_empty();
+
+        if !plan.fresh.is_empty() || only_adds {
+            let mut loader = self.store.bulk_loader();
+            loader.load_quads(plan.fresh.iter().flat_map(|r| content_quads(r)))?;
+            if only_adds {
+                loader.load_quads(
+                    plan.fresh
+                        .iter()
+                        .flat_map(|r| new_record_quads(&t, source, run, r, now)),
+                )?;
+                loader.load_quads(run_quads(&t, source, run))?;
+            }
+            loader.commit()?;
+            if only_adds {
+                return Ok(());
+            }
+        }
+
+        let mut tx = self.store.start_transaction()?;
+        for record in &plan.fresh {
+            for quad in new_record_quads(&t, source, run, record, now) {
+                tx.insert(&quad);
+            }
+        }
+        let g = GraphName::NamedNode(t.records_graph.clone());
+        let run_node = run.iri();
+        for record in &plan.updated {
+            let node = record_iri(&record.id);
+            tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+            for predicate in [
+                &t.modified,
+                &t.content_hash,
+                &t.generated_by,
+                &t.state,
+                &t.deleted_at,
+            ] {
+                remove_values(&mut tx, &t, &node, predicate)?;
+            }
+            for quad in changing_quads(&t, run, record, now) {
+                tx.insert(&quad);
+            }
+            for quad in content_quads(record) {
+                tx.insert(&quad);
+            }
+        }
+        for id in &plan.deleted {
+            let node = record_iri(id);
+            tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+            for predicate in [&t.state, &t.generated_by] {
+                remove_values(&mut tx, &t, &node, predicate)?;
+            }
+            for quad in [
+                Quad::new(
+                    node.clone(),
+                    t.state.clone(),
+                    Literal::from(DELETED),
+                    g.clone(),
+                ),
+                Quad::new(node.clone(), t.deleted_at.clone(), datetime(now), g.clone()),
+                Quad::new(node, t.generated_by.clone(), run_node.clone(), g.clone()),
+            ] {
+                tx.insert(&quad);
+            }
+        }
+        for quad in run_quads(&t, source, run) {
+            tx.insert(&quad);
+        }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Removes record graphs that have no catalogue record: what a crash
+    /// between a run's bulk load and its transaction leaves. Returns how many.
+    pub fn repair(&self) -> Result<usize, StoreError> {
+        let t = Terms::new();
+        let records_graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut orphans = Vec::new();
+        for graph in self.store.named_graphs() {
+            let graph = graph?;
+            let oxigraph::model::NamedOrBlankNode::NamedNode(name) = &graph else {
+                continue;
+            };
+            if !name.as_str().starts_with(ns::RECORD_GRAPH_PREFIX) {
+                continue;
+            }
+            let has_record = self
+                .store
+                .quads_for_pattern(
+                    Some(name.as_ref().into()),
+                    Some(t.record_id.as_ref()),
+                    None,
+                    Some(records_graph),
+                )
+                .next()
+                .is_some();
+            if !has_record {
+                orphans.push(name.clone());
+            }
+        }
+        for name in &orphans {
+            tracing::warn!(graph = %name, "removing a record graph left by an interrupted harvest");
+            self.store.remove_named_graph(name.as_ref())?;
+        }
+        Ok(orphans.len())
+    }
+
+    /// Writes the memtables to disk, so the next open does not replay a long log.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        Ok(self.store.flush()?)
     }
 
     /// Records a run that failed: the source's records are not touched.
@@ -424,7 +380,9 @@ impl CatalogStore {
     ) -> Result<(), StoreError> {
         let t = Terms::new();
         let mut tx = self.store.start_transaction()?;
-        insert_run(&mut tx, &t, source, run);
+        for quad in run_quads(&t, source, run) {
+            tx.insert(&quad);
+        }
         tx.commit()?;
         Ok(())
     }
@@ -515,13 +473,13 @@ fn single_value(
 }
 
 fn stored_records(
-    tx: &Transaction<'_>,
+    store: &Store,
     t: &Terms,
     source: &NamedNode,
 ) -> Result<HashMap<String, StoredRecord>, StorageError> {
     let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
     let mut records = HashMap::new();
-    for quad in tx.quads_for_pattern(
+    for quad in store.quads_for_pattern(
         None,
         Some(t.source.as_ref()),
         Some(source.as_ref().into()),
@@ -532,35 +490,190 @@ fn stored_records(
         let mut id = None;
         let mut hash = String::new();
         let mut published = false;
-        for value in tx.quads_for_pattern(Some(node), None, None, Some(graph)) {
+        let mut counted = true;
+        for value in store.quads_for_pattern(Some(node), None, None, Some(graph)) {
             let value = value?;
-            let Term::Literal(literal) = &value.object else {
-                continue;
-            };
-            if value.predicate == t.record_id {
-                id = Some(literal.value().to_string());
-            } else if value.predicate == t.content_hash {
-                hash = literal.value().to_string();
-            } else if value.predicate == t.state {
-                published = literal.value() == PUBLISHED;
+            match &value.object {
+                Term::Literal(literal) if value.predicate == t.record_id => {
+                    id = Some(literal.value().to_string())
+                }
+                Term::Literal(literal) if value.predicate == t.content_hash => {
+                    hash = literal.value().to_string()
+                }
+                Term::Literal(literal) if value.predicate == t.state => {
+                    published = literal.value() == PUBLISHED
+                }
+                Term::NamedNode(kind) if value.predicate == t.record_type => {
+                    counted = kind.as_str() != RecordKind::Unattached.class_iri()
+                }
+                _ => {}
             }
         }
         if let Some(id) = id {
-            records.insert(id, StoredRecord { hash, published });
+            records.insert(
+                id,
+                StoredRecord {
+                    hash,
+                    published,
+                    counted,
+                },
+            );
         }
     }
     Ok(records)
 }
 
-fn is_unattached(tx: &Transaction<'_>, t: &Terms, id: &str) -> Result<bool, StorageError> {
-    let node = record_iri(id);
-    let kind = NamedNode::new_unchecked(RecordKind::Unattached.class_iri());
-    tx.contains(&Quad::new(
-        node,
-        t.record_type.clone(),
-        kind,
-        GraphName::NamedNode(t.records_graph.clone()),
-    ))
+/// What a run does to each record.
+struct RunPlan<'a> {
+    /// Records the store has never had.
+    fresh: Vec<&'a PreparedRecord>,
+    /// Records whose content changed, or that come back after a deletion.
+    updated: Vec<&'a PreparedRecord>,
+    /// Published records the run no longer has.
+    deleted: Vec<String>,
+    counts: RecordCounts,
+}
+
+impl<'a> RunPlan<'a> {
+    fn new(existing: &HashMap<String, StoredRecord>, records: &'a [PreparedRecord]) -> Self {
+        let mut plan = RunPlan {
+            fresh: Vec::new(),
+            updated: Vec::new(),
+            deleted: Vec::new(),
+            counts: RecordCounts::default(),
+        };
+        let mut seen = std::collections::HashSet::with_capacity(records.len());
+        for record in records {
+            if !seen.insert(record.id.as_str()) {
+                continue; // the same resource twice in one document: split once
+            }
+            let counted = record.graph.kind != RecordKind::Unattached;
+            let count = |n: &mut usize| {
+                if counted {
+                    *n += 1
+                }
+            };
+            match existing.get(&record.id) {
+                Some(stored) if stored.published && stored.hash == record.hash => {
+                    count(&mut plan.counts.unchanged)
+                }
+                Some(stored) => {
+                    if stored.published {
+                        count(&mut plan.counts.changed)
+                    } else {
+                        count(&mut plan.counts.new)
+                    }
+                    plan.updated.push(record);
+                }
+                None => {
+                    count(&mut plan.counts.new);
+                    plan.fresh.push(record);
+                }
+            }
+        }
+        for (id, stored) in existing {
+            if stored.published && !seen.contains(id.as_str()) {
+                if stored.counted {
+                    plan.counts.deleted += 1;
+                }
+                plan.deleted.push(id.clone());
+            }
+        }
+        plan.deleted.sort();
+        plan
+    }
+}
+
+/// The record's triples in its named graph, literals kept as written.
+fn content_quads(record: &PreparedRecord) -> impl Iterator<Item = Quad> + '_ {
+    let graph = GraphName::NamedNode(record_iri(&record.id));
+    record.graph.triples.iter().map(move |triple| {
+        Quad::new(
+            triple.subject.clone(),
+            triple.predicate.clone(),
+            lexical::to_store(&triple.object),
+            graph.clone(),
+        )
+    })
+}
+
+/// The catalogue record of a record the store has never had.
+fn new_record_quads(
+    t: &Terms,
+    source: &SourceMeta,
+    run: &HarvestRun,
+    record: &PreparedRecord,
+    now: DateTime<Utc>,
+) -> Vec<Quad> {
+    let node = record_iri(&record.id);
+    let g = GraphName::NamedNode(t.records_graph.clone());
+    let class = if record.graph.kind == RecordKind::Unattached {
+        NamedNode::new_unchecked(ns::kat("UnattachedTriples"))
+    } else {
+        NamedNode::new_unchecked(ns::DCAT_CATALOG_RECORD)
+    };
+    let mut quads = vec![
+        Quad::new(node.clone(), t.rdf_type.clone(), class, g.clone()),
+        Quad::new(
+            node.clone(),
+            t.primary_topic.clone(),
+            record.graph.resource.clone(),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.record_id.clone(),
+            Literal::from(record.id.as_str()),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), t.source.clone(), source.iri(), g.clone()),
+        Quad::new(
+            node.clone(),
+            t.source_name.clone(),
+            Literal::from(source.name.as_str()),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.country.clone(),
+            Literal::from(source.country.as_str()),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            t.record_type.clone(),
+            NamedNode::new_unchecked(record.graph.kind.class_iri()),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
+    ];
+    if record.graph.minted {
+        quads.push(Quad::new(node, t.minted.clone(), Literal::from(true), g));
+    }
+    quads.extend(changing_quads(t, run, record, now));
+    quads
+}
+
+/// The catalogue record's values that change with the record's content.
+fn changing_quads(
+    t: &Terms,
+    run: &HarvestRun,
+    record: &PreparedRecord,
+    now: DateTime<Utc>,
+) -> [Quad; 4] {
+    let node = record_iri(&record.id);
+    let g = GraphName::NamedNode(t.records_graph.clone());
+    [
+        Quad::new(node.clone(), t.modified.clone(), datetime(now), g.clone()),
+        Quad::new(
+            node.clone(),
+            t.content_hash.clone(),
+            Literal::from(record.hash.as_str()),
+            g.clone(),
+        ),
+        Quad::new(node.clone(), t.generated_by.clone(), run.iri(), g.clone()),
+        Quad::new(node, t.state.clone(), Literal::from(PUBLISHED), g),
+    ]
 }
 
 fn remove_values(
@@ -584,7 +697,7 @@ fn remove_values(
     Ok(())
 }
 
-fn insert_run(tx: &mut Transaction<'_>, t: &Terms, source: &SourceMeta, run: &HarvestRun) {
+fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
     let g = GraphName::NamedNode(t.runs_graph.clone());
     let node = run.iri();
     let source_node = source.iri();
@@ -700,7 +813,170 @@ fn insert_run(tx: &mut Transaction<'_>, t: &Terms, source: &SourceMeta, run: &Ha
             g.clone(),
         ));
     }
-    for quad in &quads {
-        tx.insert(quad);
+    quads
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harvest::split::split_records;
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use oxrdf::Triple;
+
+    const DOC: &str = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix ex: <https://example.no/> .
+ex:cat a dcat:Catalog ; dcat:dataset ex:a, ex:b .
+ex:a a dcat:Dataset ; dct:title "Brystkreft"@nb ; ex:n "105"^^xsd:nonNegativeInteger .
+ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2001-01-01"^^xsd:date ] .
+"#;
+
+    fn records(doc: &str) -> Vec<PreparedRecord> {
+        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .rename_blank_nodes()
+            .for_slice(doc.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        split_records(
+            triples,
+            "https://k.example/.well-known/genid/no/",
+            NamedNode::new_unchecked("urn:katalog:unattached:no"),
+        )
+        .into_iter()
+        .map(|g| PreparedRecord::new("no", g))
+        .collect()
+    }
+
+    fn source() -> SourceMeta {
+        SourceMeta {
+            name: "no".into(),
+            country: "NO".into(),
+            location: "test".into(),
+        }
+    }
+
+    fn run(id: &str) -> HarvestRun {
+        let now = Utc::now();
+        HarvestRun {
+            id: id.into(),
+            source: "no".into(),
+            started: now,
+            ended: now,
+            outcome: RunOutcome::Failed,
+            counts: RecordCounts::default(),
+            triples: 0,
+            location: "test".into(),
+            format: None,
+            error: None,
+        }
+    }
+
+    fn graph_len(store: &CatalogStore, id: &str) -> usize {
+        let node = record_iri(id);
+        store
+            .oxigraph()
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(node.as_ref())),
+            )
+            .count()
+    }
+
+    #[test]
+    fn runs_add_keep_change_and_tombstone() {
+        let store = CatalogStore::in_memory().unwrap();
+        let first = records(DOC);
+        let mut r1 = run("r1");
+        store.apply_source_run(&source(), &mut r1, &first).unwrap();
+        assert_eq!((r1.counts.new, r1.outcome), (3, RunOutcome::Success));
+
+        let mut r2 = run("r2");
+        store
+            .apply_source_run(&source(), &mut r2, &records(DOC))
+            .unwrap();
+        assert_eq!(r2.counts.unchanged, 3);
+        assert_eq!(r2.outcome, RunOutcome::Unchanged);
+
+        // b's title changes, a disappears from the catalogue.
+        let changed = DOC
+            .replace("ex:a, ex:b", "ex:b")
+            .replace("ex:a a dcat:Dataset ; dct:title \"Brystkreft\"@nb ; ex:n \"105\"^^xsd:nonNegativeInteger .", "")
+            .replace("Diabetes", "Diabetes type 1");
+        let mut r3 = run("r3");
+        store
+            .apply_source_run(&source(), &mut r3, &records(&changed))
+            .unwrap();
+        assert_eq!(
+            (r3.counts.changed, r3.counts.deleted),
+            (2, 1),
+            "{:?}",
+            r3.counts
+        );
+        let a = first
+            .iter()
+            .find(|r| r.graph.resource.as_str() == "https://example.no/a")
+            .unwrap();
+        assert_eq!(
+            graph_len(&store, &a.id),
+            0,
+            "a tombstoned record has no content"
+        );
+        let published = store.published_counts().unwrap();
+        let datasets: usize = published
+            .iter()
+            .filter(|(_, kind, _)| *kind == RecordKind::Dataset)
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(datasets, 1);
+
+        // a comes back: counted as new again, with its literal as written.
+        let mut r4 = run("r4");
+        store
+            .apply_source_run(&source(), &mut r4, &records(DOC))
+            .unwrap();
+        assert_eq!((r4.counts.new, r4.counts.changed), (1, 2));
+        let literal = store
+            .oxigraph()
+            .quads_for_pattern(
+                None,
+                Some(NamedNodeRef::new_unchecked("https://example.no/n")),
+                None,
+                None,
+            )
+            .next()
+            .unwrap()
+            .unwrap()
+            .object;
+        assert_eq!(
+            lexical::from_store(literal).to_string(),
+            "\"105\"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
+        );
+    }
+
+    #[test]
+    fn repair_removes_record_graphs_without_a_catalogue_record() {
+        let store = CatalogStore::in_memory().unwrap();
+        let mut r1 = run("r1");
+        store
+            .apply_source_run(&source(), &mut r1, &records(DOC))
+            .unwrap();
+        let orphan = record_iri("0123456789abcdef0123");
+        store
+            .oxigraph()
+            .insert(&Quad::new(
+                NamedNode::new_unchecked("https://example.no/x"),
+                NamedNode::new_unchecked("https://example.no/p"),
+                Literal::from("left over"),
+                GraphName::NamedNode(orphan),
+            ))
+            .unwrap();
+        assert_eq!(store.repair().unwrap(), 1);
+        assert_eq!(graph_len(&store, "0123456789abcdef0123"), 0);
+        assert_eq!(store.repair().unwrap(), 0);
+        assert_eq!(store.published_counts().unwrap().len(), 2);
     }
 }
