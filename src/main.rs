@@ -342,8 +342,12 @@ fn sparql_command(store: &CatalogStore, query: &str, format: Option<&str>) -> Re
         oxigraph::sparql::QueryResults::Graph(_) => Some("ttl"),
         _ => Some("tsv"),
     });
+    let boolean = matches!(results, oxigraph::sparql::QueryResults::Boolean(_));
     let mut out = Stdout(std::io::stdout().lock());
     write_results(results, "", format, &mut out)?;
+    if boolean && format != Some("json") && format != Some("xml") {
+        writeln!(out)?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
