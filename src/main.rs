@@ -276,7 +276,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9} {:>8}",
+        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8}",
         "source",
         "outcome",
         "new",
@@ -284,6 +284,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
         "unchanged",
         "deleted",
         "failed",
+        "quarantined",
         "triples",
         "seconds"
     )?;
@@ -292,7 +293,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
         let seconds = (run.ended - run.started).num_milliseconds() as f64 / 1000.0;
         writeln!(
             out,
-            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>9} {:>8.2}",
+            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8.2}",
             report.source,
             run.outcome.as_str(),
             run.counts.new,
@@ -300,6 +301,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
             run.counts.unchanged,
             run.counts.deleted,
             run.counts.failed,
+            run.counts.quarantined,
             run.triples,
             seconds
         )?;

@@ -43,6 +43,9 @@ pub const RECORDS_GRAPH: &str = "urn:katalog:graph:records";
 pub const RUNS_GRAPH: &str = "urn:katalog:graph:runs";
 /// Prefix of the named graph (and catalogue record IRI) of each record.
 pub const RECORD_GRAPH_PREFIX: &str = "urn:katalog:record:";
+/// Prefix of the named graph holding a quarantined record version and its
+/// validation report: never part of what the public endpoint serves.
+pub const QUARANTINE_GRAPH_PREFIX: &str = "urn:katalog:quarantine:";
 /// Prefix of the IRI of each configured source.
 pub const SOURCE_PREFIX: &str = "urn:katalog:source:";
 /// Prefix of the IRI of each harvest run.

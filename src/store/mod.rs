@@ -33,6 +33,9 @@ pub struct PreparedRecord {
     pub id: String,
     pub hash: String,
     pub graph: RecordGraph,
+    /// Set when the record violates its source's profile: it is kept for
+    /// stewards with its report, and not published.
+    pub quarantine: Option<Quarantine>,
 }
 
 impl PreparedRecord {
@@ -41,8 +44,17 @@ impl PreparedRecord {
             id: graph.id(source),
             hash: graph.content_hash(),
             graph,
+            quarantine: None,
         }
     }
+}
+
+/// Why a record version is held back: its validation report (the triples of
+/// an `sh:ValidationReport`).
+#[derive(Debug, Clone, Default)]
+pub struct Quarantine {
+    pub report: Vec<oxrdf::Triple>,
+    pub violations: usize,
 }
 
 /// What a source is, as recorded with its records and runs.
@@ -67,11 +79,13 @@ pub struct RecordCounts {
     pub unchanged: usize,
     pub deleted: usize,
     pub failed: usize,
+    /// New or changed versions held back because they violate the profile.
+    pub quarantined: usize,
 }
 
 impl RecordCounts {
     pub fn is_unchanged(&self) -> bool {
-        self.new == 0 && self.changed == 0 && self.deleted == 0
+        self.new == 0 && self.changed == 0 && self.deleted == 0 && self.quarantined == 0
     }
 }
 
@@ -120,6 +134,11 @@ pub fn run_iri(id: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{}{}", ns::RUN_PREFIX, id))
 }
 
+/// The named graph of the quarantined version of the record with this id.
+pub fn quarantine_iri(id: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{}{}", ns::QUARANTINE_GRAPH_PREFIX, id))
+}
+
 /// The named graph (and catalogue record IRI) of the record with this id.
 pub fn record_iri(id: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{}{}", ns::RECORD_GRAPH_PREFIX, id))
@@ -128,8 +147,13 @@ pub fn record_iri(id: &str) -> NamedNode {
 /// A record's state as the store has it before a run.
 #[derive(Debug, Clone)]
 struct StoredRecord {
+    /// Hash of the published (or last quarantined-only) version.
     hash: String,
     published: bool,
+    /// True when nothing of it is published or quarantined any more.
+    deleted: bool,
+    /// Hash of a held-back version, if any.
+    quarantined_hash: Option<String>,
     /// False for the unattached remainder, which run counts leave out.
     counted: bool,
 }
@@ -157,6 +181,8 @@ struct Terms {
     content_hash: NamedNode,
     deleted_at: NamedNode,
     minted: NamedNode,
+    stale: NamedNode,
+    quarantined_hash: NamedNode,
 }
 
 impl Terms {
@@ -179,6 +205,8 @@ impl Terms {
             content_hash: n(&ns::kat("contentHash")),
             deleted_at: n(&ns::kat("deletedAt")),
             minted: n(&ns::kat("mintedFromBlankNode")),
+            stale: n(&ns::kat("stale")),
+            quarantined_hash: n(&ns::kat("quarantinedHash")),
         }
     }
 }
@@ -199,6 +227,7 @@ fn count(n: usize) -> Literal {
 
 const PUBLISHED: &str = "published";
 const DELETED: &str = "deleted";
+const QUARANTINED: &str = "quarantined";
 
 impl CatalogStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -260,7 +289,8 @@ impl CatalogStore {
             RunOutcome::Success
         };
         run.ended = Utc::now();
-        let only_adds = plan.updated.is_empty() && plan.deleted.is_empty();
+        let only_adds =
+            plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
 
         if !plan.fresh.is_empty() || only_adds {
             let mut loader = self.store.bulk_loader();
@@ -269,7 +299,7 @@ impl CatalogStore {
                 loader.load_quads(
                     plan.fresh
                         .iter()
-                        .flat_map(|r| new_record_quads(&t, source, run, r, now)),
+                        .flat_map(|r| new_record_quads(&t, source, run, r, now, PUBLISHED)),
                 )?;
                 loader.load_quads(run_quads(&t, source, run))?;
             }
@@ -281,7 +311,7 @@ impl CatalogStore {
 
         let mut tx = self.store.start_transaction()?;
         for record in &plan.fresh {
-            for quad in new_record_quads(&t, source, run, record, now) {
+            for quad in new_record_quads(&t, source, run, record, now, PUBLISHED) {
                 tx.insert(&quad);
             }
         }
@@ -290,12 +320,16 @@ impl CatalogStore {
         for record in &plan.updated {
             let node = record_iri(&record.id);
             tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+            let quarantine = quarantine_iri(&record.id);
+            tx.clear_graph(GraphNameRef::NamedNode(quarantine.as_ref()))?;
             for predicate in [
                 &t.modified,
                 &t.content_hash,
                 &t.generated_by,
                 &t.state,
                 &t.deleted_at,
+                &t.stale,
+                &t.quarantined_hash,
             ] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
@@ -306,10 +340,88 @@ impl CatalogStore {
                 tx.insert(&quad);
             }
         }
+        for (record, stored) in &plan.quarantined {
+            let node = record_iri(&record.id);
+            let quarantine = quarantine_iri(&record.id);
+            tx.clear_graph(GraphNameRef::NamedNode(quarantine.as_ref()))?;
+            let graph = GraphName::NamedNode(quarantine);
+            for quad in content_quads(record) {
+                tx.insert(&Quad::new(
+                    quad.subject,
+                    quad.predicate,
+                    quad.object,
+                    graph.clone(),
+                ));
+            }
+            for triple in record.quarantine.iter().flat_map(|q| &q.report) {
+                tx.insert(&Quad::new(
+                    triple.subject.clone(),
+                    triple.predicate.clone(),
+                    lexical::to_store(&triple.object),
+                    graph.clone(),
+                ));
+            }
+            let marks = match stored {
+                // An earlier valid version stays published, flagged as stale.
+                Some(stored) if stored.published => {
+                    for predicate in [&t.stale, &t.quarantined_hash] {
+                        remove_values(&mut tx, &t, &node, predicate)?;
+                    }
+                    vec![Quad::new(
+                        node.clone(),
+                        t.stale.clone(),
+                        Literal::from(true),
+                        g.clone(),
+                    )]
+                }
+                Some(_) => {
+                    for predicate in [
+                        &t.state,
+                        &t.generated_by,
+                        &t.modified,
+                        &t.deleted_at,
+                        &t.quarantined_hash,
+                        &t.content_hash,
+                    ] {
+                        remove_values(&mut tx, &t, &node, predicate)?;
+                    }
+                    vec![
+                        Quad::new(
+                            node.clone(),
+                            t.state.clone(),
+                            Literal::from(QUARANTINED),
+                            g.clone(),
+                        ),
+                        Quad::new(
+                            node.clone(),
+                            t.generated_by.clone(),
+                            run_node.clone(),
+                            g.clone(),
+                        ),
+                        Quad::new(node.clone(), t.modified.clone(), datetime(now), g.clone()),
+                    ]
+                }
+                None => new_record_quads(&t, source, run, record, now, QUARANTINED)
+                    .into_iter()
+                    .filter(|q| q.predicate != t.content_hash)
+                    .collect(),
+            };
+            for quad in marks {
+                tx.insert(&quad);
+            }
+            tx.insert(&Quad::new(
+                node,
+                t.quarantined_hash.clone(),
+                Literal::from(record.hash.as_str()),
+                g.clone(),
+            ));
+        }
         for id in &plan.deleted {
             let node = record_iri(id);
             tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
-            for predicate in [&t.state, &t.generated_by] {
+            let quarantine = quarantine_iri(id);
+            tx.clear_graph(GraphNameRef::NamedNode(quarantine.as_ref()))?;
+            for predicate in [&t.state, &t.generated_by, &t.stale, &t.quarantined_hash] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
             for quad in [
@@ -428,6 +540,24 @@ impl CatalogStore {
         let nanos = Utc::now().timestamp_nanos_opt().unwrap_or_default();
         let target = dir.join(format!("{nanos:020}"));
         self.store.backup(&target)?;
+        // What the public endpoint reads never holds quarantined versions.
+        let public = Store::open(&target)?;
+        let held_back: Vec<NamedNode> = public
+            .named_graphs()
+            .filter_map(|g| match g {
+                Ok(oxigraph::model::NamedOrBlankNode::NamedNode(n))
+                    if n.as_str().starts_with(ns::QUARANTINE_GRAPH_PREFIX) =>
+                {
+                    Some(n)
+                }
+                _ => None,
+            })
+            .collect();
+        for graph in &held_back {
+            public.remove_named_graph(graph.as_ref())?;
+        }
+        public.flush()?;
+        drop(public);
         let mut existing: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| StoreError::Storage(e.into()))?
             .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -489,7 +619,8 @@ fn stored_records(
         let node = quad.subject.as_ref();
         let mut id = None;
         let mut hash = String::new();
-        let mut published = false;
+        let mut state = String::new();
+        let mut quarantined_hash = None;
         let mut counted = true;
         for value in store.quads_for_pattern(Some(node), None, None, Some(graph)) {
             let value = value?;
@@ -501,7 +632,10 @@ fn stored_records(
                     hash = literal.value().to_string()
                 }
                 Term::Literal(literal) if value.predicate == t.state => {
-                    published = literal.value() == PUBLISHED
+                    state = literal.value().to_string()
+                }
+                Term::Literal(literal) if value.predicate == t.quarantined_hash => {
+                    quarantined_hash = Some(literal.value().to_string())
                 }
                 Term::NamedNode(kind) if value.predicate == t.record_type => {
                     counted = kind.as_str() != RecordKind::Unattached.class_iri()
@@ -514,7 +648,9 @@ fn stored_records(
                 id,
                 StoredRecord {
                     hash,
-                    published,
+                    published: state == PUBLISHED,
+                    deleted: state == DELETED,
+                    quarantined_hash,
                     counted,
                 },
             );
@@ -529,16 +665,19 @@ struct RunPlan<'a> {
     fresh: Vec<&'a PreparedRecord>,
     /// Records whose content changed, or that come back after a deletion.
     updated: Vec<&'a PreparedRecord>,
-    /// Published records the run no longer has.
+    /// Versions that violate the profile: held back in their quarantine graph.
+    quarantined: Vec<(&'a PreparedRecord, Option<&'a StoredRecord>)>,
+    /// Published or quarantined records the run no longer has.
     deleted: Vec<String>,
     counts: RecordCounts,
 }
 
 impl<'a> RunPlan<'a> {
-    fn new(existing: &HashMap<String, StoredRecord>, records: &'a [PreparedRecord]) -> Self {
+    fn new(existing: &'a HashMap<String, StoredRecord>, records: &'a [PreparedRecord]) -> Self {
         let mut plan = RunPlan {
             fresh: Vec::new(),
             updated: Vec::new(),
+            quarantined: Vec::new(),
             deleted: Vec::new(),
             counts: RecordCounts::default(),
         };
@@ -553,8 +692,23 @@ impl<'a> RunPlan<'a> {
                     *n += 1
                 }
             };
-            match existing.get(&record.id) {
-                Some(stored) if stored.published && stored.hash == record.hash => {
+            let stored = existing.get(&record.id);
+            if record.quarantine.is_some() {
+                if stored.and_then(|s| s.quarantined_hash.as_deref()) == Some(record.hash.as_str())
+                {
+                    count(&mut plan.counts.unchanged);
+                } else {
+                    count(&mut plan.counts.quarantined);
+                    plan.quarantined.push((record, stored));
+                }
+                continue;
+            }
+            match stored {
+                Some(stored)
+                    if stored.published
+                        && stored.hash == record.hash
+                        && stored.quarantined_hash.is_none() =>
+                {
                     count(&mut plan.counts.unchanged)
                 }
                 Some(stored) => {
@@ -572,7 +726,7 @@ impl<'a> RunPlan<'a> {
             }
         }
         for (id, stored) in existing {
-            if stored.published && !seen.contains(id.as_str()) {
+            if !stored.deleted && !seen.contains(id.as_str()) {
                 if stored.counted {
                     plan.counts.deleted += 1;
                 }
@@ -604,6 +758,7 @@ fn new_record_quads(
     run: &HarvestRun,
     record: &PreparedRecord,
     now: DateTime<Utc>,
+    state: &str,
 ) -> Vec<Quad> {
     let node = record_iri(&record.id);
     let g = GraphName::NamedNode(t.records_graph.clone());
@@ -650,7 +805,14 @@ fn new_record_quads(
     if record.graph.minted {
         quads.push(Quad::new(node, t.minted.clone(), Literal::from(true), g));
     }
-    quads.extend(changing_quads(t, run, record, now));
+    let mut changing = changing_quads(t, run, record, now);
+    changing[3] = Quad::new(
+        record_iri(&record.id),
+        t.state.clone(),
+        Literal::from(state),
+        GraphName::NamedNode(t.records_graph.clone()),
+    );
+    quads.extend(changing);
     quads
 }
 
@@ -774,6 +936,12 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             node.clone(),
             kat("failed"),
             count(run.counts.failed),
+            g.clone(),
+        ),
+        Quad::new(
+            node.clone(),
+            kat("quarantined"),
+            count(run.counts.quarantined),
             g.clone(),
         ),
         Quad::new(node.clone(), kat("triples"), count(run.triples), g.clone()),
@@ -978,5 +1146,150 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
         assert_eq!(graph_len(&store, "0123456789abcdef0123"), 0);
         assert_eq!(store.repair().unwrap(), 0);
         assert_eq!(store.published_counts().unwrap().len(), 2);
+    }
+
+    fn quads_in(store: &CatalogStore, graph: NamedNode) -> usize {
+        store
+            .oxigraph()
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            )
+            .count()
+    }
+
+    fn held_back(mut records: Vec<PreparedRecord>, resource: &str) -> Vec<PreparedRecord> {
+        for record in &mut records {
+            if record.graph.resource.as_str() == resource {
+                record.quarantine = Some(Quarantine {
+                    report: vec![Triple::new(
+                        NamedNode::new_unchecked("urn:report"),
+                        NamedNode::new_unchecked("http://www.w3.org/ns/shacl#conforms"),
+                        Literal::from(false),
+                    )],
+                    violations: 1,
+                });
+            }
+        }
+        records
+    }
+
+    #[test]
+    fn quarantine_keeps_the_valid_version_and_stays_out_of_snapshots() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CatalogStore::open(&dir.path().join("store")).unwrap();
+        let mut r1 = run("r1");
+        store
+            .apply_source_run(&source(), &mut r1, &records(DOC))
+            .unwrap();
+        let a = records(DOC)
+            .into_iter()
+            .find(|r| r.graph.resource.as_str() == "https://example.no/a")
+            .unwrap();
+        let published_a = graph_len(&store, &a.id);
+
+        // a's new version violates: the old one stays, flagged stale.
+        let broken = DOC.replace("Brystkreft", "Brystkreft 2");
+        let mut r2 = run("r2");
+        store
+            .apply_source_run(
+                &source(),
+                &mut r2,
+                &held_back(records(&broken), "https://example.no/a"),
+            )
+            .unwrap();
+        assert_eq!(
+            (r2.counts.quarantined, r2.counts.changed),
+            (1, 0),
+            "{:?}",
+            r2.counts
+        );
+        assert_eq!(graph_len(&store, &a.id), published_a);
+        assert_eq!(quads_in(&store, quarantine_iri(&a.id)), published_a + 1);
+        let stale = NamedNode::new_unchecked(ns::kat("stale"));
+        assert!(store
+            .oxigraph()
+            .quads_for_pattern(
+                Some(record_iri(&a.id).as_ref().into()),
+                Some(stale.as_ref()),
+                None,
+                None
+            )
+            .next()
+            .is_some());
+
+        // The same broken version again changes nothing.
+        let mut r3 = run("r3");
+        store
+            .apply_source_run(
+                &source(),
+                &mut r3,
+                &held_back(records(&broken), "https://example.no/a"),
+            )
+            .unwrap();
+        assert_eq!(r3.outcome, RunOutcome::Unchanged, "{:?}", r3.counts);
+
+        // The public snapshot has no quarantined version.
+        let snapshot = store.snapshot(&dir.path().join("snapshots")).unwrap();
+        let public = Store::open_read_only(&snapshot).unwrap();
+        assert_eq!(
+            public
+                .quads_for_pattern(
+                    None,
+                    None,
+                    None,
+                    Some(GraphNameRef::NamedNode(quarantine_iri(&a.id).as_ref()))
+                )
+                .count(),
+            0
+        );
+        assert!(
+            quads_in(&store, quarantine_iri(&a.id)) > 0,
+            "the store keeps it for stewards"
+        );
+
+        // A fixed version publishes and clears the quarantine.
+        let fixed = DOC.replace("Brystkreft", "Brystkreft 3");
+        let mut r4 = run("r4");
+        store
+            .apply_source_run(&source(), &mut r4, &records(&fixed))
+            .unwrap();
+        assert_eq!(r4.counts.changed, 1, "{:?}", r4.counts);
+        assert_eq!(quads_in(&store, quarantine_iri(&a.id)), 0);
+        assert!(store
+            .oxigraph()
+            .quads_for_pattern(
+                Some(record_iri(&a.id).as_ref().into()),
+                Some(stale.as_ref()),
+                None,
+                None
+            )
+            .next()
+            .is_none());
+
+        // A record invalid from the start is never published.
+        let with_c = fixed.replace(
+            "ex:cat a dcat:Catalog ;",
+            "ex:c a dcat:Dataset ; dct:title \"Ugyldig\"@nb .\nex:cat a dcat:Catalog ;",
+        );
+        let mut r5 = run("r5");
+        store
+            .apply_source_run(
+                &source(),
+                &mut r5,
+                &held_back(records(&with_c), "https://example.no/c"),
+            )
+            .unwrap();
+        assert_eq!(r5.counts.quarantined, 1, "{:?}", r5.counts);
+        let datasets: usize = store
+            .published_counts()
+            .unwrap()
+            .iter()
+            .filter(|(_, kind, _)| *kind == RecordKind::Dataset)
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(datasets, 2);
     }
 }
