@@ -3,12 +3,14 @@
 //! The modules follow the pipeline, and data flows one way through them:
 //! [`harvest`] fetches and splits national catalogues into [`harvest::RecordGraph`]s,
 //! [`store`] keeps them in an embedded Oxigraph store with their provenance, and
-//! [`serve`] publishes the store over SPARQL and HTTP.
+//! [`serve`] publishes the store over SPARQL and HTTP, and [`validate`] checks
+//! records against SHACL shapes.
 
 pub mod config;
 pub mod harvest;
 pub mod ns;
 pub mod serve;
 pub mod store;
+pub mod validate;
 
 pub use config::Config;

@@ -1,0 +1,1135 @@
+//! Running a [`ShapeSet`] over a [`DataGraph`]: targets, value nodes, the
+//! Core constraint components and the SPARQL-based ones.
+
+use super::data::{DataGraph, Dictionary, TermId};
+use super::path::PropertyPath;
+use super::report::{ValidationReport, ValidationResult};
+use super::shapes::{
+    ComponentConstraint, ConstId, Constraint, Path, RangeKind, Shape, ShapeId, ShapeSet,
+    SparqlConstraint, Target,
+};
+use super::sparql::{self, CompiledQuery, Outcome, Solution, SparqlView};
+use super::vocab::sh;
+use super::xsd;
+use oxrdf::{BlankNode, Literal, NamedNode, Term};
+use spareval::QueryEvaluator;
+use std::cell::RefCell;
+use std::cmp::Ordering;
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// Constant-cache marks: not looked up yet / not in the data graph.
+const UNRESOLVED: u32 = u32::MAX;
+const ABSENT: u32 = u32::MAX - 1;
+
+/// Stands in for a term id that has no term, which the engine never
+/// creates; it keeps term lookups total without panicking.
+static MISSING: LazyLock<Term> =
+    LazyLock::new(|| BlankNode::new_unchecked("katalog-missing-term").into());
+
+/// Where results go: collected for the report, or (when checking whether a
+/// node conforms to a shape) only noted, stopping at the first one.
+struct Sink {
+    collect: bool,
+    results: Vec<ValidationResult>,
+    violated: bool,
+}
+
+impl Sink {
+    fn report() -> Self {
+        Sink {
+            collect: true,
+            results: Vec::new(),
+            violated: false,
+        }
+    }
+
+    fn check() -> Self {
+        Sink {
+            collect: false,
+            results: Vec::new(),
+            violated: false,
+        }
+    }
+
+    fn done(&self) -> bool {
+        !self.collect && self.violated
+    }
+}
+
+/// The state of one validation run.
+pub(crate) struct Run<'a> {
+    shapes: &'a ShapeSet,
+    data: &'a DataGraph<'a>,
+    /// Terms the run needs ids for that the data graph lacks (target nodes, parameters).
+    extra: Dictionary,
+    constants: Vec<TermId>,
+    /// (shape, node) pairs being validated, to cut recursion.
+    stack: Vec<(ShapeId, TermId)>,
+    recursion_cuts: usize,
+    conforms_memo: HashMap<(ShapeId, TermId), bool>,
+    subclass_memo: HashMap<(TermId, TermId), bool>,
+    failures: Vec<String>,
+    evaluator: QueryEvaluator,
+}
+
+impl<'a> Run<'a> {
+    pub(crate) fn new(shapes: &'a ShapeSet, data: &'a DataGraph<'a>) -> Self {
+        Run {
+            shapes,
+            data,
+            extra: Dictionary::with_offset(data.end()),
+            constants: vec![UNRESOLVED; shapes.constants.len()],
+            stack: Vec::new(),
+            recursion_cuts: 0,
+            conforms_memo: HashMap::new(),
+            subclass_memo: HashMap::new(),
+            failures: Vec::new(),
+            evaluator: QueryEvaluator::new(),
+        }
+    }
+
+    pub(crate) fn validate(mut self) -> ValidationReport {
+        let shapes = self.shapes;
+        let mut sink = Sink::report();
+        for &id in &shapes.targeted {
+            let shape = &shapes.shapes[id];
+            for focus in self.focus_nodes(shape) {
+                self.stack.push((id, focus));
+                self.validate_shape(id, focus, &mut sink);
+                self.stack.pop();
+            }
+        }
+        ValidationReport {
+            conforms: sink.results.is_empty() && self.failures.is_empty(),
+            results: sink.results,
+            failures: self.failures,
+        }
+    }
+
+    fn term(&self, id: TermId) -> &Term {
+        self.data
+            .term(id)
+            .or_else(|| self.extra.term(id))
+            .unwrap_or(&MISSING)
+    }
+
+    fn intern(&mut self, term: &Term) -> TermId {
+        match self.data.id(term) {
+            Some(id) => id,
+            None => self.extra.insert(term),
+        }
+    }
+
+    /// The data graph's id for a constant of the shapes graph.
+    fn resolve(&mut self, constant: ConstId) -> Option<TermId> {
+        let cached = self.constants.get(constant).copied().unwrap_or(ABSENT);
+        let id = if cached == UNRESOLVED {
+            let id = self
+                .shapes
+                .constants
+                .get(constant)
+                .and_then(|term| self.data.id(term))
+                .unwrap_or(ABSENT);
+            if let Some(slot) = self.constants.get_mut(constant) {
+                *slot = id;
+            }
+            id
+        } else {
+            cached
+        };
+        (id != ABSENT).then_some(id)
+    }
+
+    fn focus_nodes(&mut self, shape: &Shape) -> Vec<TermId> {
+        let mut nodes = Vec::new();
+        for target in &shape.targets {
+            match target {
+                Target::Node(term) => {
+                    let id = self.intern(term);
+                    nodes.push(id);
+                }
+                Target::Class(class) => {
+                    if let Some(class) = self.resolve(*class) {
+                        for class in self.subclasses_of(class) {
+                            self.data.push_target_instances(class, &mut nodes);
+                        }
+                    }
+                }
+                Target::SubjectsOf(p) | Target::ObjectsOf(p) => {
+                    if let Some(p) = self.resolve(*p) {
+                        self.data.push_target_nodes(
+                            p,
+                            matches!(target, Target::ObjectsOf(_)),
+                            &mut nodes,
+                        );
+                    }
+                }
+            }
+        }
+        nodes.sort_unstable();
+        nodes.dedup();
+        nodes
+    }
+
+    /// `class` and all its subclasses (`rdfs:subClassOf*` inverse).
+    fn subclasses_of(&self, class: TermId) -> Vec<TermId> {
+        let mut found = vec![class];
+        let Some(sub_class_of) = self.data.sub_class_of else {
+            return found;
+        };
+        let mut next = 0;
+        while next < found.len() {
+            let mut subs = Vec::new();
+            self.data
+                .push_subjects(sub_class_of, found[next], &mut subs);
+            for sub in subs {
+                if !found.contains(&sub) {
+                    found.push(sub);
+                }
+            }
+            next += 1;
+        }
+        found
+    }
+
+    fn is_subclass(&mut self, sub: TermId, class: TermId) -> bool {
+        if sub == class {
+            return true;
+        }
+        let Some(sub_class_of) = self.data.sub_class_of else {
+            return false;
+        };
+        if let Some(known) = self.subclass_memo.get(&(sub, class)) {
+            return *known;
+        }
+        let mut seen = vec![sub];
+        let mut next = 0;
+        let mut found = false;
+        while next < seen.len() && !found {
+            let mut supers = Vec::new();
+            self.data
+                .push_objects(seen[next], sub_class_of, &mut supers);
+            for sup in supers {
+                if sup == class {
+                    found = true;
+                }
+                if !seen.contains(&sup) {
+                    seen.push(sup);
+                }
+            }
+            next += 1;
+        }
+        self.subclass_memo.insert((sub, class), found);
+        found
+    }
+
+    fn is_instance(&mut self, node: TermId, class: TermId) -> bool {
+        let Some(rdf_type) = self.data.rdf_type else {
+            return false;
+        };
+        let mut types = Vec::new();
+        self.data.push_objects(node, rdf_type, &mut types);
+        types.into_iter().any(|t| self.is_subclass(t, class))
+    }
+
+    /// The value nodes of `path` from `focus`, as a set.
+    fn values(&mut self, path: &Path, focus: TermId) -> Vec<TermId> {
+        let mut out = Vec::new();
+        self.walk(path, focus, true, &mut out);
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn walk(&mut self, path: &Path, from: TermId, forward: bool, out: &mut Vec<TermId>) {
+        match path {
+            Path::Predicate(p) => {
+                if let Some(p) = self.resolve(*p) {
+                    if forward {
+                        self.data.push_objects(from, p, out);
+                    } else {
+                        self.data.push_subjects(p, from, out);
+                    }
+                }
+            }
+            Path::Inverse(inner) => self.walk(inner, from, !forward, out),
+            Path::Sequence(members) => {
+                let mut frontier = vec![from];
+                let steps: Box<dyn Iterator<Item = &Path>> = if forward {
+                    Box::new(members.iter())
+                } else {
+                    Box::new(members.iter().rev())
+                };
+                for step in steps {
+                    let mut next = Vec::new();
+                    for node in frontier {
+                        self.walk(step, node, forward, &mut next);
+                    }
+                    next.sort_unstable();
+                    next.dedup();
+                    frontier = next;
+                }
+                out.extend(frontier);
+            }
+            Path::Alternative(members) => {
+                for member in members {
+                    self.walk(member, from, forward, out);
+                }
+            }
+            Path::ZeroOrMore(inner) => {
+                out.push(from);
+                self.closure(inner, from, forward, out);
+            }
+            Path::OneOrMore(inner) => self.closure(inner, from, forward, out),
+            Path::ZeroOrOne(inner) => {
+                out.push(from);
+                self.walk(inner, from, forward, out);
+            }
+        }
+    }
+
+    /// Nodes reachable from `from` in one or more steps of `inner`.
+    fn closure(&mut self, inner: &Path, from: TermId, forward: bool, out: &mut Vec<TermId>) {
+        let mut reached: Vec<TermId> = Vec::new();
+        let mut frontier = vec![from];
+        while let Some(node) = frontier.pop() {
+            let mut next = Vec::new();
+            self.walk(inner, node, forward, &mut next);
+            for n in next {
+                if !reached.contains(&n) {
+                    reached.push(n);
+                    frontier.push(n);
+                }
+            }
+        }
+        out.extend(reached);
+    }
+
+    fn validate_shape(&mut self, id: ShapeId, focus: TermId, sink: &mut Sink) {
+        let shapes = self.shapes;
+        let shape = &shapes.shapes[id];
+        if shape.deactivated {
+            return;
+        }
+        let values = match &shape.path {
+            Some((_, path)) => self.values(path, focus),
+            None => vec![focus],
+        };
+        for constraint in &shape.constraints {
+            self.check(id, shape, constraint, focus, &values, sink);
+            if sink.done() {
+                return;
+            }
+        }
+    }
+
+    /// Whether `node` conforms to shape `id` (produces no result of any severity).
+    fn conforms(&mut self, id: ShapeId, node: TermId) -> bool {
+        if let Some(known) = self.conforms_memo.get(&(id, node)) {
+            return *known;
+        }
+        if self.stack.contains(&(id, node)) {
+            // Recursion: SHACL leaves it undefined; assume conformance so it terminates.
+            self.recursion_cuts += 1;
+            return true;
+        }
+        let cuts = self.recursion_cuts;
+        self.stack.push((id, node));
+        let mut sink = Sink::check();
+        self.validate_shape(id, node, &mut sink);
+        self.stack.pop();
+        let conforms = !sink.violated;
+        // An answer that leaned on a recursion cut may differ elsewhere; do not reuse it.
+        if self.recursion_cuts == cuts {
+            self.conforms_memo.insert((id, node), conforms);
+        }
+        conforms
+    }
+
+    #[expect(clippy::too_many_arguments)]
+    fn push(
+        &self,
+        sink: &mut Sink,
+        shape: &Shape,
+        focus: Term,
+        path: Option<PropertyPath>,
+        value: Option<Term>,
+        component: NamedNode,
+        source_constraint: Option<Term>,
+        messages: Vec<Literal>,
+    ) {
+        sink.violated = true;
+        if !sink.collect {
+            return;
+        }
+        sink.results.push(ValidationResult {
+            focus_node: focus,
+            path,
+            value,
+            source_shape: shape.node.clone(),
+            source_constraint_component: component,
+            source_constraint,
+            severity: shape.severity.clone(),
+            messages: if shape.messages.is_empty() {
+                messages
+            } else {
+                shape.messages.clone()
+            },
+        });
+    }
+
+    /// A result of a Core component; the message is only built when reported.
+    fn emit(
+        &self,
+        sink: &mut Sink,
+        shape: &Shape,
+        focus: TermId,
+        value: Option<TermId>,
+        component: &str,
+        message: impl FnOnce() -> String,
+    ) {
+        sink.violated = true;
+        if !sink.collect {
+            return;
+        }
+        let messages = if shape.messages.is_empty() {
+            vec![Literal::new_simple_literal(message())]
+        } else {
+            Vec::new()
+        };
+        self.push(
+            sink,
+            shape,
+            self.term(focus).clone(),
+            shape.path.as_ref().map(|(p, _)| p.clone()),
+            value.map(|v| self.term(v).clone()),
+            NamedNode::new_unchecked(sh(component)),
+            None,
+            messages,
+        );
+    }
+
+    fn text(&self, id: TermId) -> Option<&str> {
+        match self.term(id) {
+            Term::NamedNode(n) => Some(n.as_str()),
+            Term::Literal(l) => Some(l.value()),
+            Term::BlankNode(_) => None,
+        }
+    }
+
+    fn constant_term(&self, constant: ConstId) -> &Term {
+        self.shapes.constants.get(constant).unwrap_or(&MISSING)
+    }
+
+    fn shape_label(&self, id: ShapeId) -> String {
+        self.shapes
+            .shapes
+            .get(id)
+            .map_or_else(String::new, |s| s.node.to_string())
+    }
+
+    fn objects_of(&mut self, focus: TermId, predicate: ConstId) -> Vec<TermId> {
+        let mut out = Vec::new();
+        if let Some(p) = self.resolve(predicate) {
+            self.data.push_objects(focus, p, &mut out);
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    fn check(
+        &mut self,
+        shape_id: ShapeId,
+        shape: &Shape,
+        constraint: &Constraint,
+        focus: TermId,
+        values: &[TermId],
+        sink: &mut Sink,
+    ) {
+        match constraint {
+            Constraint::Class(class) => {
+                let class_id = self.resolve(*class);
+                for &v in values {
+                    if !class_id.is_some_and(|c| self.is_instance(v, c)) {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "ClassConstraintComponent",
+                            || {
+                                format!(
+                                    "Value is not an instance of {}",
+                                    self.constant_term(*class)
+                                )
+                            },
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::Datatype { datatype, lexical } => {
+                for &v in values {
+                    let ok = match self.term(v) {
+                        Term::Literal(l) => {
+                            l.datatype() == datatype.as_ref()
+                                && lexical.is_none_or(|check| check.accepts(l))
+                        }
+                        _ => false,
+                    };
+                    if !ok {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "DatatypeConstraintComponent",
+                            || format!("Value is not a valid literal of datatype {datatype}"),
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::NodeKind(kind) => {
+                for &v in values {
+                    if !kind.accepts(self.term(v)) {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "NodeKindConstraintComponent",
+                            || format!("Value is not {}", kind.label()),
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::MinCount(min) => {
+                if (values.len() as u64) < *min {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "MinCountConstraintComponent",
+                        || format!("Fewer than {min} values (found {})", values.len()),
+                    );
+                }
+            }
+            Constraint::MaxCount(max) => {
+                if values.len() as u64 > *max {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "MaxCountConstraintComponent",
+                        || format!("More than {max} values (found {})", values.len()),
+                    );
+                }
+            }
+            Constraint::Range { kind, bound } => {
+                let (component, operator, accept): (&str, &str, fn(Ordering) -> bool) = match kind {
+                    RangeKind::MinExclusive => ("MinExclusiveConstraintComponent", ">", |o| {
+                        o == Ordering::Greater
+                    }),
+                    RangeKind::MinInclusive => ("MinInclusiveConstraintComponent", ">=", |o| {
+                        o != Ordering::Less
+                    }),
+                    RangeKind::MaxExclusive => ("MaxExclusiveConstraintComponent", "<", |o| {
+                        o == Ordering::Less
+                    }),
+                    RangeKind::MaxInclusive => ("MaxInclusiveConstraintComponent", "<=", |o| {
+                        o != Ordering::Greater
+                    }),
+                };
+                for &v in values {
+                    if !xsd::compare(self.term(v), bound).is_some_and(accept) {
+                        self.emit(sink, shape, focus, Some(v), component, || {
+                            format!("Value is not {operator} {bound}")
+                        });
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::MinLength(min) | Constraint::MaxLength(min) => {
+                let is_min = matches!(constraint, Constraint::MinLength(_));
+                for &v in values {
+                    let ok = self.text(v).is_some_and(|text| {
+                        let length = text.chars().count() as u64;
+                        if is_min {
+                            length >= *min
+                        } else {
+                            length <= *min
+                        }
+                    });
+                    if !ok {
+                        let (component, word) = if is_min {
+                            ("MinLengthConstraintComponent", "fewer")
+                        } else {
+                            ("MaxLengthConstraintComponent", "more")
+                        };
+                        self.emit(sink, shape, focus, Some(v), component, || {
+                            format!("Value has {word} than {min} characters")
+                        });
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::Pattern { regex, pattern } => {
+                for &v in values {
+                    if !self.text(v).is_some_and(|text| regex.is_match(text)) {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "PatternConstraintComponent",
+                            || format!("Value does not match the pattern \"{pattern}\""),
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::LanguageIn(ranges) => {
+                for &v in values {
+                    let ok = match self.term(v) {
+                        Term::Literal(l) => l.language().is_some_and(|tag| {
+                            ranges.iter().any(|range| language_matches(tag, range))
+                        }),
+                        _ => false,
+                    };
+                    if !ok {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "LanguageInConstraintComponent",
+                            || format!("Language tag is not one of {}", ranges.join(", ")),
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::UniqueLang => {
+                let mut tags: Vec<String> = values
+                    .iter()
+                    .filter_map(|&v| match self.term(v) {
+                        Term::Literal(l) => l.language().map(str::to_ascii_lowercase),
+                        _ => None,
+                    })
+                    .collect();
+                tags.sort_unstable();
+                let mut duplicated: Vec<&String> = tags
+                    .windows(2)
+                    .filter(|w| w[0] == w[1])
+                    .map(|w| &w[0])
+                    .collect();
+                duplicated.dedup();
+                for tag in duplicated {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "UniqueLangConstraintComponent",
+                        || format!("More than one value has the language tag \"{tag}\""),
+                    );
+                    if sink.done() {
+                        return;
+                    }
+                }
+            }
+            Constraint::Equals(p) => {
+                let others = self.objects_of(focus, *p);
+                let label = self.constant_term(*p).to_string();
+                for &v in values.iter().filter(|v| others.binary_search(v).is_err()) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        Some(v),
+                        "EqualsConstraintComponent",
+                        || format!("Value is not a value of {label}"),
+                    );
+                    if sink.done() {
+                        return;
+                    }
+                }
+                for &o in others.iter().filter(|o| values.binary_search(o).is_err()) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        Some(o),
+                        "EqualsConstraintComponent",
+                        || format!("The value of {label} is missing here"),
+                    );
+                    if sink.done() {
+                        return;
+                    }
+                }
+            }
+            Constraint::Disjoint(p) => {
+                let others = self.objects_of(focus, *p);
+                for &v in values.iter().filter(|v| others.binary_search(v).is_ok()) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        Some(v),
+                        "DisjointConstraintComponent",
+                        || format!("Value is also a value of {}", self.constant_term(*p)),
+                    );
+                    if sink.done() {
+                        return;
+                    }
+                }
+            }
+            Constraint::LessThan(p) | Constraint::LessThanOrEquals(p) => {
+                let or_equal = matches!(constraint, Constraint::LessThanOrEquals(_));
+                let others = self.objects_of(focus, *p);
+                for &v in values {
+                    for &o in &others {
+                        let ok = match xsd::compare(self.term(v), self.term(o)) {
+                            Some(Ordering::Less) => true,
+                            Some(Ordering::Equal) => or_equal,
+                            _ => false,
+                        };
+                        if !ok {
+                            let (component, operator) = if or_equal {
+                                ("LessThanOrEqualsConstraintComponent", "<=")
+                            } else {
+                                ("LessThanConstraintComponent", "<")
+                            };
+                            self.emit(sink, shape, focus, Some(v), component, || {
+                                format!(
+                                    "Value is not {operator} {} (a value of {})",
+                                    self.term(o),
+                                    self.constant_term(*p)
+                                )
+                            });
+                            if sink.done() {
+                                return;
+                            }
+                        }
+                    }
+                }
+            }
+            Constraint::Not(inner) => {
+                for &v in values {
+                    if self.conforms(*inner, v) {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "NotConstraintComponent",
+                            || format!("Value conforms to shape {}", self.shape_label(*inner)),
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::And(members) | Constraint::Or(members) | Constraint::Xone(members) => {
+                for &v in values {
+                    let (ok, component, message) = match constraint {
+                        Constraint::And(_) => (
+                            members.iter().all(|&m| self.conforms(m, v)),
+                            "AndConstraintComponent",
+                            "Value does not conform to every shape of sh:and",
+                        ),
+                        Constraint::Or(_) => (
+                            members.iter().any(|&m| self.conforms(m, v)),
+                            "OrConstraintComponent",
+                            "Value conforms to none of the shapes of sh:or",
+                        ),
+                        _ => (
+                            members.iter().filter(|&&m| self.conforms(m, v)).count() == 1,
+                            "XoneConstraintComponent",
+                            "Value does not conform to exactly one shape of sh:xone",
+                        ),
+                    };
+                    if !ok {
+                        self.emit(sink, shape, focus, Some(v), component, || {
+                            message.to_owned()
+                        });
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::Node(inner) => {
+                for &v in values {
+                    if !self.conforms(*inner, v) {
+                        self.emit(
+                            sink,
+                            shape,
+                            focus,
+                            Some(v),
+                            "NodeConstraintComponent",
+                            || {
+                                format!(
+                                    "Value does not conform to shape {}",
+                                    self.shape_label(*inner)
+                                )
+                            },
+                        );
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::Property(child) => {
+                for &v in values {
+                    if self.stack.contains(&(*child, v)) {
+                        continue;
+                    }
+                    self.stack.push((*child, v));
+                    self.validate_shape(*child, v, sink);
+                    self.stack.pop();
+                    if sink.done() {
+                        return;
+                    }
+                }
+            }
+            Constraint::Qualified {
+                shape: inner,
+                min,
+                max,
+                siblings,
+            } => {
+                let mut count = 0u64;
+                for &v in values {
+                    if self.conforms(*inner, v) && !siblings.iter().any(|&s| self.conforms(s, v)) {
+                        count += 1;
+                    }
+                }
+                if let Some(min) = min.filter(|min| count < *min) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "QualifiedMinCountConstraintComponent",
+                        || {
+                            format!(
+                                "Fewer than {min} values conform to shape {}",
+                                self.shape_label(*inner)
+                            )
+                        },
+                    );
+                }
+                if let Some(max) = max.filter(|max| count > *max) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "QualifiedMaxCountConstraintComponent",
+                        || {
+                            format!(
+                                "More than {max} values conform to shape {}",
+                                self.shape_label(*inner)
+                            )
+                        },
+                    );
+                }
+            }
+            Constraint::Closed { allowed } => {
+                let allowed: Vec<TermId> =
+                    allowed.iter().filter_map(|&c| self.resolve(c)).collect();
+                for &v in values {
+                    let mut extra = Vec::new();
+                    self.data.for_each_with_subject(v, |p, o| {
+                        if !allowed.contains(&p) {
+                            extra.push((p, o));
+                        }
+                    });
+                    for (p, o) in extra {
+                        sink.violated = true;
+                        if !sink.collect {
+                            return;
+                        }
+                        let Term::NamedNode(predicate) = self.term(p).clone() else {
+                            continue;
+                        };
+                        let message =
+                            format!("Predicate {predicate} is not allowed (closed shape)");
+                        self.push(
+                            sink,
+                            shape,
+                            self.term(focus).clone(),
+                            Some(PropertyPath::Predicate(predicate)),
+                            Some(self.term(o).clone()),
+                            NamedNode::new_unchecked(sh("ClosedConstraintComponent")),
+                            None,
+                            vec![Literal::new_simple_literal(message)],
+                        );
+                    }
+                }
+            }
+            Constraint::HasValue(required) => {
+                if !values.iter().any(|&v| self.term(v) == required) {
+                    self.emit(
+                        sink,
+                        shape,
+                        focus,
+                        None,
+                        "HasValueConstraintComponent",
+                        || format!("Missing the required value {required}"),
+                    );
+                }
+            }
+            Constraint::In(allowed) => {
+                for &v in values {
+                    if !allowed.contains(self.term(v)) {
+                        self.emit(sink, shape, focus, Some(v), "InConstraintComponent", || {
+                            "Value is not one of the allowed values (sh:in)".to_owned()
+                        });
+                        if sink.done() {
+                            return;
+                        }
+                    }
+                }
+            }
+            Constraint::Sparql(constraint) => {
+                self.sparql_constraint(shape_id, shape, constraint, focus, sink)
+            }
+            Constraint::Component(constraint) => {
+                self.component_constraint(shape_id, shape, constraint, focus, values, sink)
+            }
+        }
+    }
+
+    /// Values for the pre-bound variables `this`, `currentShape`, `shapesGraph`.
+    fn prebound(&mut self, shape: &Shape, focus: TermId) -> Vec<TermId> {
+        let current_shape = self.intern(&shape.node);
+        let shapes_graph = self.intern(&NamedNode::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
+        vec![focus, current_shape, shapes_graph]
+    }
+
+    fn query(&mut self, query: &CompiledQuery, values: &[TermId]) -> Result<Outcome, String> {
+        let shapes_graph = if query.reads_shapes_graph {
+            let id = self.intern(&NamedNode::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
+            self.shapes.shapes_graph.as_ref().map(|graph| (id, graph))
+        } else {
+            None
+        };
+        let view = SparqlView {
+            data: self.data,
+            extra: &self.extra,
+            produced: RefCell::new(Dictionary::with_offset(self.extra.end())),
+            placeholders: sparql::placeholders(query, values),
+            shapes_graph,
+        };
+        sparql::execute(&self.evaluator, query, &view)
+    }
+
+    fn sparql_constraint(
+        &mut self,
+        _shape_id: ShapeId,
+        shape: &Shape,
+        constraint: &SparqlConstraint,
+        focus: TermId,
+        sink: &mut Sink,
+    ) {
+        let values = self.prebound(shape, focus);
+        match self.query(&constraint.query, &values) {
+            Ok(Outcome::Solutions(solutions)) => self.solutions_to_results(
+                sink,
+                shape,
+                focus,
+                solutions,
+                NamedNode::new_unchecked(sh("SPARQLConstraintComponent")),
+                Some(&constraint.node),
+                &constraint.messages,
+                &[],
+            ),
+            Ok(Outcome::Boolean(_)) => {}
+            Err(e) => self.fail(sink, format!("{}: {e}", constraint.node)),
+        }
+    }
+
+    fn fail(&mut self, sink: &mut Sink, message: String) {
+        sink.violated = true;
+        if !self.failures.contains(&message) {
+            self.failures.push(message);
+        }
+    }
+
+    #[expect(clippy::too_many_arguments)]
+    fn solutions_to_results(
+        &mut self,
+        sink: &mut Sink,
+        shape: &Shape,
+        focus: TermId,
+        solutions: Vec<Solution>,
+        component: NamedNode,
+        source_constraint: Option<&Term>,
+        messages: &[Literal],
+        parameters: &[(String, Term)],
+    ) {
+        for solution in solutions {
+            let get = |name: &str| solution.iter().find(|(n, _)| n == name).map(|(_, t)| t);
+            if let Some(Term::Literal(failure)) = get("failure") {
+                if failure.value() == "true"
+                    && failure.datatype().as_str() == super::vocab::XSD_BOOLEAN
+                {
+                    self.fail(
+                        sink,
+                        format!("{} reported a failure for {}", shape.node, self.term(focus)),
+                    );
+                    continue;
+                }
+            }
+            sink.violated = true;
+            if !sink.collect {
+                return;
+            }
+            let focus_term = get(sparql::THIS)
+                .cloned()
+                .unwrap_or_else(|| self.term(focus).clone());
+            let path = match get("path") {
+                Some(Term::NamedNode(p)) => Some(PropertyPath::Predicate(p.clone())),
+                _ => shape.path.as_ref().map(|(p, _)| p.clone()),
+            };
+            let value = get(sparql::VALUE)
+                .cloned()
+                .or_else(|| shape.path.is_none().then(|| focus_term.clone()));
+            let lookup = |name: &str| {
+                get(name).cloned().or_else(|| {
+                    parameters
+                        .iter()
+                        .find(|(n, _)| n == name)
+                        .map(|(_, t)| t.clone())
+                })
+            };
+            let texts: Vec<Literal> = match get("message") {
+                Some(Term::Literal(message)) => vec![message.clone()],
+                _ => messages
+                    .iter()
+                    .map(|template| {
+                        let text = sparql::fill_template(template.value(), lookup);
+                        match template.language() {
+                            Some(language) => {
+                                Literal::new_language_tagged_literal_unchecked(text, language)
+                            }
+                            None => Literal::new_simple_literal(text),
+                        }
+                    })
+                    .collect(),
+            };
+            self.push(
+                sink,
+                shape,
+                focus_term,
+                path,
+                value,
+                component.clone(),
+                source_constraint.cloned(),
+                texts,
+            );
+        }
+    }
+
+    fn component_constraint(
+        &mut self,
+        _shape_id: ShapeId,
+        shape: &Shape,
+        constraint: &ComponentConstraint,
+        focus: TermId,
+        values: &[TermId],
+        sink: &mut Sink,
+    ) {
+        let mut prebound = self.prebound(shape, focus);
+        let parameters: Vec<TermId> = constraint
+            .parameters
+            .iter()
+            .map(|(_, term)| self.intern(term))
+            .collect();
+        match constraint.query.form {
+            sparql::QueryForm::Select => {
+                prebound.extend(parameters);
+                match self.query(&constraint.query, &prebound) {
+                    Ok(Outcome::Solutions(solutions)) => self.solutions_to_results(
+                        sink,
+                        shape,
+                        focus,
+                        solutions,
+                        constraint.component.clone(),
+                        None,
+                        &constraint.messages,
+                        &constraint.parameters,
+                    ),
+                    Ok(Outcome::Boolean(_)) => {}
+                    Err(e) => self.fail(sink, format!("{}: {e}", constraint.component)),
+                }
+            }
+            sparql::QueryForm::Ask => {
+                for &v in values {
+                    let mut bindings = prebound.clone();
+                    bindings.push(v);
+                    bindings.extend(parameters.iter().copied());
+                    match self.query(&constraint.query, &bindings) {
+                        Ok(Outcome::Boolean(true)) => {}
+                        Ok(_) => {
+                            let solution: Solution = vec![
+                                (sparql::THIS.to_owned(), self.term(focus).clone()),
+                                (sparql::VALUE.to_owned(), self.term(v).clone()),
+                            ];
+                            self.solutions_to_results(
+                                sink,
+                                shape,
+                                focus,
+                                vec![solution],
+                                constraint.component.clone(),
+                                None,
+                                &constraint.messages,
+                                &constraint.parameters,
+                            );
+                        }
+                        Err(e) => self.fail(sink, format!("{}: {e}", constraint.component)),
+                    }
+                    if sink.done() {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// SPARQL `langMatches` (RFC 4647 basic filtering).
+fn language_matches(tag: &str, range: &str) -> bool {
+    if range == "*" {
+        return !tag.is_empty();
+    }
+    let tag = tag.to_ascii_lowercase();
+    tag == range
+        || tag
+            .strip_prefix(range)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
