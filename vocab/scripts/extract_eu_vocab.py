@@ -280,9 +280,21 @@ FILE_TYPE_ADDITIONS = [
 
 # Apache Parquet's media type was registered with IANA in 2024, after the FDK
 # media-type snapshot was taken.
+# The FDK snapshot lists only application/* types (and one text/* type); common types of the
+# other top-level types are added here from the IANA registry.
+_IANA_ADD = "IANA media type registry (not in the FDK snapshot)"
 MEDIA_TYPE_ADDITIONS = [
     ("application/vnd.apache.parquet", "IANA media type registry (registered 2024; not in the FDK snapshot)"),
-]
+] + [(mt, _IANA_ADD) for mt in (
+    "text/csv", "text/html", "text/plain", "text/tab-separated-values", "text/turtle", "text/n3",
+    "text/xml", "text/markdown", "text/calendar", "text/css", "text/javascript", "text/uri-list",
+    "text/vcard", "text/rtf", "text/richtext",
+    "image/png", "image/jpeg", "image/gif", "image/tiff", "image/svg+xml", "image/webp", "image/bmp",
+    "image/jp2", "image/dicom-rle",
+    "audio/mpeg", "audio/ogg", "audio/mp4", "video/mp4", "video/mpeg", "video/ogg", "video/quicktime",
+    "model/stl", "model/gltf+json", "model/obj",
+    "multipart/form-data", "multipart/mixed", "multipart/related",
+)]
 
 HEALTH_CATEGORY_NB = {
     "DIOH": "Data om faktorer som påvirker helsen, inkludert sosioøkonomiske, miljømessige og atferdsmessige påvirkningsfaktorer",
@@ -726,7 +738,8 @@ def write_media_types(ref, out):
                      "none (media types are identified by their type/subtype)",
                      licence="IANA registry facts; FDK file Apache-2.0",
                      notes="Every media type is typed dct:MediaType and dct:MediaTypeOrExtent (the ranges of dcat:mediaType\n"
-                           "and dct:format).  Added by katalog: application/vnd.apache.parquet (registered 2024)."))
+                           "and dct:format).  Added by katalog: application/vnd.apache.parquet (registered 2024) and common text/,\n"
+                           "image/, audio/, video/, model/ and multipart/ types (the FDK snapshot lists application/* only)."))
     items = {}
     for s in g.subjects(RDF.type, DCT.MediaType):
         ident = g.value(s, DCT.identifier)
