@@ -95,6 +95,7 @@ OFFICIAL = {
         "patch": {"gdi/gdi-metadata/shacl/Identifier.ttl": "@prefix foaf: <http://xmlns.com/foaf/0.1/> .\n"},
     },
 }
+OFFICIAL["healthdcat-ap"]["repair_pathless_property_shapes"] = True
 
 # ---------------------------------------------------------------------------
 # Documented exceptions (see shapes/README.md, "Differences from the official files").
@@ -230,8 +231,24 @@ def load_official(ref, name):
                     parse_into(g, path, text=patches[rel] + f.read())
             else:
                 parse_into(g, path)
+        if conf.get("repair_pathless_property_shapes"):
+            repair_pathless_property_shapes(g)
         sets[key] = g
     return sets
+
+
+def repair_pathless_property_shapes(g):
+    """The release-8 Dataset_Shape has a sh:property without sh:path (the hasStructuredData ->
+    hasVariables rule, an sh:or): ill-formed SHACL that pySHACL refuses.  Its evident intent is a
+    node-level constraint, so it is turned into a node shape with the parent's targets."""
+    for parent, ps in list(g.subject_objects(SH.property)):
+        if g.value(ps, SH.path) is not None:
+            continue
+        g.remove((parent, SH.property, ps))
+        g.add((ps, RDF.type, SH.NodeShape))
+        for tp in (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf):
+            for t in g.objects(parent, tp):
+                g.add((ps, tp, t))
 
 
 def load_background(vocab_dir, files):
@@ -278,14 +295,11 @@ def kind_of(v):
 def run(data, shapes):
     conforms, rg, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", allow_warnings=True,
                                        advanced=False, abort_on_first=False, inplace=False)
-    out = []
-    # top-level results only (nested sh:detail results of sh:node etc. are not separate findings)
-    tops = [r for rep in rg.subjects(RDF.type, SH.ValidationReport) for r in rg.objects(rep, SH.result)]
-    for r in tops:
+    def result(r, depth=0):
         v = rg.value(r, SH.value)
         path = rg.value(r, SH.resultPath)
         src = rg.value(r, SH.sourceShape)
-        out.append({
+        return {
             "focus": rg.value(r, SH.focusNode),
             "path": str(path) if isinstance(path, URIRef) else ("complex" if path is not None else None),
             "severity": str(rg.value(r, SH.resultSeverity)).rsplit("#", 1)[-1],
@@ -294,8 +308,12 @@ def run(data, shapes):
             "value": v,
             "value_kind": kind_of(v),
             "message": str(rg.value(r, SH.resultMessage) or ""),
-        })
-    return out
+            # nested results (sh:detail) of sh:node and similar shape-based constraints
+            "details": [result(d, depth + 1) for d in rg.objects(r, SH.detail)] if depth < 5 else [],
+        }
+    # top-level results only; nested ones are kept as "details"
+    tops = [r for rep in rg.subjects(RDF.type, SH.ValidationReport) for r in rg.objects(rep, SH.result)]
+    return [result(r) for r in tops]
 
 
 def attribute(results, closures):
@@ -319,7 +337,15 @@ def attribute(results, closures):
 
 
 def exception_ids(result, side, profile):
-    return [e["id"] for e in EXCEPTIONS if e["side"] == side and profile in e["profiles"] and e["match"](result)]
+    """Ids of the documented exceptions that account for this result.  A result of a shape-based
+    constraint (sh:node, sh:or, ...) is accounted for when all its nested results (sh:detail) are."""
+    ids = [e["id"] for e in EXCEPTIONS if e["side"] == side and profile in e["profiles"] and e["match"](result)]
+    if ids or not result.get("details"):
+        return ids
+    nested = [exception_ids(d, side, profile) for d in result["details"]]
+    if all(nested):
+        return sorted({i for n in nested for i in n})
+    return []
 
 
 def access_level(data, rec):
