@@ -9,6 +9,7 @@
 pub mod config;
 pub mod harvest;
 pub mod ns;
+pub mod profiles;
 pub mod serve;
 pub mod store;
 pub mod validate;

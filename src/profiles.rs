@@ -1,0 +1,189 @@
+//! Validation profiles: the named shape sets in `shapes/` (embedded in the
+//! binary) with the vocabularies from `vocab/` as their background graph, or
+//! any shapes graph a user names by path or URL.
+
+use crate::validate::{Background, DataGraph, ShapeSet, ValidationReport};
+use oxigraph::io::{RdfFormat, RdfParser};
+use oxrdf::{Graph, Triple};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use thiserror::Error;
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// The profile `katalog validate` uses when none is named.
+pub const DEFAULT_PROFILE: &str = "dcat-ap-3";
+
+#[derive(Debug, Error)]
+pub enum ProfileError {
+    #[error("unknown profile {name:?}; the profiles are: {known}")]
+    Unknown { name: String, known: String },
+    #[error("profile {profile}: {message}")]
+    Broken { profile: String, message: String },
+    #[error("invalid shapes in {origin}: {message}")]
+    Shapes { origin: String, message: String },
+}
+
+/// A profile's manifest, `shapes/<name>/profile.toml`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ProfileManifest {
+    pub name: String,
+    pub title: String,
+    #[serde(default)]
+    pub spec: String,
+    #[serde(default)]
+    pub version: String,
+    pub files: Vec<String>,
+    #[serde(default)]
+    pub background: Vec<String>,
+}
+
+/// A compiled profile: its shapes and the background graph records are validated with.
+pub struct Profile {
+    pub name: String,
+    pub title: String,
+    pub shapes: ShapeSet,
+    pub background: Background,
+}
+
+impl Profile {
+    /// Validates one record (its triples over the profile's background graph).
+    pub fn validate_record(&self, triples: &[Triple]) -> ValidationReport {
+        self.shapes
+            .validate(&DataGraph::with_background(&self.background, triples))
+    }
+
+    /// A profile of exactly the given shapes graph, with no background.
+    pub fn from_shapes(name: &str, shapes: &Graph) -> Profile {
+        Profile {
+            name: name.to_string(),
+            title: name.to_string(),
+            shapes: ShapeSet::from_graph(shapes),
+            background: Background::new(std::iter::empty::<&Triple>()),
+        }
+    }
+}
+
+fn embedded(path: &str) -> Option<&'static str> {
+    embedded::EMBEDDED
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map(|(_, content)| *content)
+}
+
+/// Names of the built-in profiles.
+pub fn names() -> Vec<String> {
+    let mut names: Vec<String> = embedded::EMBEDDED
+        .iter()
+        .filter_map(|(path, _)| {
+            path.strip_prefix("shapes/")
+                .and_then(|p| p.strip_suffix("/profile.toml"))
+        })
+        .map(str::to_string)
+        .collect();
+    names.sort();
+    names
+}
+
+pub fn manifest(name: &str) -> Result<ProfileManifest, ProfileError> {
+    let text = embedded(&format!("shapes/{name}/profile.toml")).ok_or_else(|| {
+        ProfileError::Unknown {
+            name: name.to_string(),
+            known: names().join(", "),
+        }
+    })?;
+    toml::from_str(text).map_err(|e| ProfileError::Broken {
+        profile: name.to_string(),
+        message: e.to_string(),
+    })
+}
+
+fn parse_turtle(path: &str, text: &str) -> Result<Vec<Triple>, String> {
+    RdfParser::from_format(RdfFormat::Turtle)
+        .rename_blank_nodes()
+        .for_slice(text.as_bytes())
+        .map(|q| q.map(Triple::from))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{path}: {e}"))
+}
+
+/// Compiles a built-in profile.
+pub fn compile(name: &str) -> Result<Profile, ProfileError> {
+    let manifest = manifest(name)?;
+    let broken = |message: String| ProfileError::Broken {
+        profile: name.to_string(),
+        message,
+    };
+    let mut shapes = Graph::new();
+    for file in &manifest.files {
+        let path = format!("shapes/{file}");
+        let text = embedded(&path).ok_or_else(|| broken(format!("{path} is missing")))?;
+        for triple in parse_turtle(&path, text).map_err(broken)? {
+            shapes.insert(&triple);
+        }
+    }
+    let mut background = Vec::new();
+    for file in &manifest.background {
+        let path = format!("vocab/{file}");
+        let text = embedded(&path).ok_or_else(|| broken(format!("{path} is missing")))?;
+        background.extend(parse_turtle(&path, text).map_err(broken)?);
+    }
+    Ok(Profile {
+        name: manifest.name,
+        title: manifest.title,
+        shapes: ShapeSet::from_graph(&shapes),
+        background: Background::new(&background),
+    })
+}
+
+/// Built-in profiles, each compiled once on first use.
+#[derive(Default)]
+pub struct Profiles {
+    compiled: Mutex<HashMap<String, Arc<Profile>>>,
+}
+
+impl Profiles {
+    pub fn get(&self, name: &str) -> Result<Arc<Profile>, ProfileError> {
+        if let Ok(compiled) = self.compiled.lock() {
+            if let Some(profile) = compiled.get(name) {
+                return Ok(profile.clone());
+            }
+        }
+        let profile = Arc::new(compile(name)?);
+        if let Ok(mut compiled) = self.compiled.lock() {
+            compiled.insert(name.to_string(), profile.clone());
+        }
+        Ok(profile)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_builtin_profile_compiles_cleanly() {
+        let names = names();
+        for expected in ["dcat-ap-3", "healthdcat-ap", "dcat-ap-no", "gdi"] {
+            assert!(names.iter().any(|n| n == expected), "{names:?}");
+        }
+        for name in &names {
+            let profile = compile(name).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!profile.shapes.is_empty(), "{name} has no shapes");
+            assert!(
+                profile.shapes.warnings().is_empty(),
+                "{name}: {:?}",
+                profile.shapes.warnings()
+            );
+        }
+    }
+
+    #[test]
+    fn unknown_profiles_are_named() {
+        let err = compile("dcat-ap-9").err().unwrap().to_string();
+        assert!(err.contains("dcat-ap-9") && err.contains("dcat-ap-3"), "{err}");
+    }
+}
