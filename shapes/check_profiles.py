@@ -187,6 +187,18 @@ EXCEPTIONS = [
         "match": _and(_comp("Node"), _path_is("http://www.w3.org/ns/prov#wasGeneratedBy")),
     },
     {
+        "id": "E7-gdi-health-category-nal",
+        "side": "official",
+        "profiles": ["gdi"],
+        "reason": "GDI Dataset.ttl only allows three placeholder IRIs in its own namespace for the health category "
+                  "(gdi:HealthCategoryHumanGenetic, ...Epigenomic, ...Genomic), while its choicelist names five EHDS "
+                  "categories. katalog also accepts the HealthDCAT-AP NAL IRIs of those five categories (HGPD, HPML, "
+                  "PHDR, RQSH, EINS).",
+        "match": _and(_comp("In"), _path_is(P_HDCAT + "healthCategory"),
+                      lambda r: str(r["value"]).rsplit("/", 1)[-1] in ("HGPD", "HPML", "PHDR", "RQSH", "EINS")
+                      and str(r["value"]).startswith("https://hdeu-dcat.data.health.europa.eu/resource/authority/healthcategories/")),
+    },
+    {
         "id": "E5-gdi-dataset-type-https",
         "side": "official",
         "profiles": ["gdi"],
@@ -289,6 +301,17 @@ def closure(data, rec, recs):
             seen.add(o)
             todo.append(o)
     return seen
+
+
+def record_label(data, rec):
+    """IRI of a record; a blank-node record is named by its dct:identifier or English title."""
+    if not isinstance(rec, BNode):
+        return str(rec)
+    ident = data.value(rec, DCT.identifier)
+    if ident is not None:
+        return "_:[dct:identifier %s]" % ident
+    titles = sorted(data.objects(rec, DCT.title), key=lambda t: (getattr(t, "language", None) != "en", str(t)))
+    return "_:[dct:title %s]" % (titles[0] if titles else "?")
 
 
 def kind_of(v):
@@ -399,7 +422,7 @@ def check_catalogue(label, data, extra_bg, profile, prof, sg, official_sets, bg)
             key = "ALL"
         off = off_per_set[key].get(rec, [])
         our = ours.get(rec, [])
-        row = {"catalogue": label, "record": str(rec),
+        row = {"catalogue": label, "record": record_label(data, rec),
                "type": "Dataset" if (rec, RDF.type, DCAT.Dataset) in data else
                        [c.rsplit("#", 1)[-1] for c in map(str, data.objects(rec, RDF.type)) if c.startswith(str(DCAT))][0],
                "ours": not our, "official": not off, "official_set": key,
