@@ -466,6 +466,8 @@ def main():
     ap.add_argument("--profile", action="append", help="profile name(s); default: all with a profile.toml")
     ap.add_argument("--json", help="write every record's verdicts to this JSON file")
     ap.add_argument("--flagged", action="store_true", help="list the records katalog's profiles reject, with the shapes")
+    ap.add_argument("--tsv", help="write katalog's verdict for every fixture record as TSV (profile, catalogue, record, "
+                                  "type, verdict, violated shapes) - the expectations for katalog's own tests")
     a = ap.parse_args()
 
     profiles = a.profile or sorted(d for d in os.listdir(a.shapes) if os.path.exists(os.path.join(a.shapes, d, "profile.toml")))
@@ -571,6 +573,16 @@ def main():
             for d in sorted(other):
                 print("   non-dataset record rejected: %s" % d)
 
+    if a.tsv:
+        with open(a.tsv, "w", encoding="utf-8") as f:
+            f.write("profile\tcatalogue\trecord\ttype\tverdict\tviolated_shapes\n")
+            for x in sorted(all_rows, key=lambda x: (x["profile"], x["catalogue"], x["record"])):
+                if x["group"] != "fixtures":
+                    continue
+                f.write("%s\t%s\t%s\t%s\t%s\t%s\n" % (
+                    x["profile"], x["catalogue"].split("/", 1)[-1], x["record"], x["type"],
+                    "conforms" if x["ours"] else "violates",
+                    " ".join(sorted(sh.rsplit("#", 1)[-1] for sh in x["our_shapes"]))))
     if a.json:
         with open(a.json, "w", encoding="utf-8") as f:
             json.dump([{k: v for k, v in x.items()} for x in all_rows], f, indent=1, default=str)
