@@ -15,10 +15,7 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
                 continue;
             }
             collect(root, &path, out);
-        } else if path
-            .extension()
-            .is_some_and(|e| e == "ttl" || e == "toml")
-        {
+        } else if path.extension().is_some_and(|e| e == "ttl" || e == "toml") {
             out.push(path.strip_prefix(root).unwrap_or(&path).to_path_buf());
         }
     }

@@ -245,10 +245,11 @@ fn child(args: &[String]) {
             let config = Config::parse(&toml, data, "benchmark").unwrap();
             let store = CatalogStore::open(store_dir).unwrap();
             let runtime = tokio::runtime::Runtime::new().unwrap();
+            let profiles = katalog::profiles::Profiles::default();
             let mut new = 0;
             let mut unchanged = 0;
             for source in &config.sources {
-                let report = runtime.block_on(harvest_source(&config, &store, source));
+                let report = runtime.block_on(harvest_source(&config, &store, &profiles, source));
                 assert!(report.run.error.is_none(), "{:?}", report.run.error);
                 new += report.run.counts.new;
                 unchanged += report.run.counts.unchanged;

@@ -155,6 +155,9 @@ pub struct SourceConfig {
     /// Allow a source on a loopback, private, link-local or unspecified address.
     #[serde(default)]
     pub allow_private_network: bool,
+    /// Validation profile (dcat-ap-3, healthdcat-ap, dcat-ap-no, gdi): records
+    /// that violate it are quarantined instead of published. None: no gate.
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -284,6 +287,18 @@ impl Config {
                         format!(
                             "{:?}: only http(s) URLs and local paths are harvested",
                             source.url
+                        ),
+                    ));
+                }
+            }
+            if let Some(profile) = &source.profile {
+                let known = crate::profiles::names();
+                if !known.contains(profile) {
+                    return Err(self.value_error(
+                        at("profile"),
+                        format!(
+                            "{profile:?} is not a profile; the profiles are: {}",
+                            known.join(", ")
                         ),
                     ));
                 }

@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
 use katalog::harvest::{harvest_source, SourceReport};
+use katalog::profiles::Profiles;
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
 use katalog::serve::worker::QueryWorker;
 use katalog::serve::{self, AppState};
@@ -180,13 +181,14 @@ async fn serve_command(
     data_dir: &Path,
 ) -> Result<ExitCode> {
     let bind = bind.unwrap_or_else(|| config.server.bind.clone());
+    let profiles = Arc::new(Profiles::default());
     if !store.has_runs()? && !config.sources.is_empty() {
         tracing::info!(
             sources = config.sources.len(),
             "new store: harvesting the configured sources before serving"
         );
         for source in &config.sources {
-            let report = harvest_source(&config, &store, source).await;
+            let report = harvest_source(&config, &store, &profiles, source).await;
             log_report(&report);
         }
     }
@@ -203,6 +205,7 @@ async fn serve_command(
         .map_err(|e| tracing::warn!("SPARQL queries run in threads: {e}"))
         .ok();
     let mut state = AppState::new(store, Arc::new(config));
+    state.profiles = profiles;
     state.query_worker = worker;
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
@@ -229,6 +232,7 @@ async fn harvest_command(
     store: &CatalogStore,
     names: &[String],
 ) -> Result<ExitCode> {
+    let profiles = Profiles::default();
     let mut selected = Vec::new();
     for name in names {
         let source = config.source(name).ok_or_else(|| {
@@ -258,7 +262,7 @@ async fn harvest_command(
         bar.set_prefix(source.name.clone());
         bar.set_message(format!("harvesting {}", config.location(source)));
         bar.enable_steady_tick(Duration::from_millis(120));
-        let report = harvest_source(config, store, source).await;
+        let report = harvest_source(config, store, &profiles, source).await;
         bar.finish_with_message(report.run.outcome.as_str().to_string());
         reports.push(report);
     }

@@ -8,8 +8,9 @@ pub mod record;
 pub mod split;
 
 use crate::config::{Config, SourceConfig};
+use crate::profiles::{Profile, Profiles};
 use crate::store::{
-    CatalogStore, HarvestRun, PreparedRecord, RecordCounts, RunOutcome, SourceMeta,
+    CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome, SourceMeta,
 };
 use chrono::Utc;
 use fetch::{FetchedDocument, Fetcher};
@@ -126,6 +127,42 @@ fn base_iri(location: &str) -> Option<String> {
     }
 }
 
+/// Validates each record against the profile, in parallel, and marks the
+/// violating ones for quarantine. Returns (records checked, with warnings).
+pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> (usize, usize) {
+    let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = records.len().div_ceil(workers).max(1);
+    let warned = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for part in records.chunks_mut(chunk) {
+            let warned = &warned;
+            scope.spawn(move || {
+                for record in part {
+                    if record.graph.kind == RecordKind::Unattached {
+                        continue;
+                    }
+                    let report =
+                        profile.validate_record(&record.graph.triples, &record.graph.linked_types);
+                    let violations = report.violations();
+                    if violations > 0 {
+                        record.quarantine = Some(Quarantine {
+                            report: report.to_graph().iter().map(|t| t.into_owned()).collect(),
+                            violations,
+                        });
+                    } else if !report.results.is_empty() {
+                        warned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    let checked = records
+        .iter()
+        .filter(|r| r.graph.kind != RecordKind::Unattached)
+        .count();
+    (checked, warned.into_inner())
+}
+
 /// Fetches, parses and splits one source, without touching the store.
 pub async fn collect_source(
     config: &Config,
@@ -186,6 +223,7 @@ pub async fn collect_source(
 pub async fn harvest_source(
     config: &Config,
     store: &CatalogStore,
+    profiles: &Profiles,
     source: &SourceConfig,
 ) -> SourceReport {
     let started = Utc::now();
@@ -207,7 +245,21 @@ pub async fn harvest_source(
         error: None,
     };
     let result = async {
-        let parsed = collect_source(config, source).await?;
+        let mut parsed = collect_source(config, source).await?;
+        if let Some(name) = &source.profile {
+            let profile = profiles
+                .get(name)
+                .map_err(|e| HarvestError::Internal(e.to_string()))?;
+            let records = std::mem::take(&mut parsed.records);
+            let records = tokio::task::spawn_blocking(move || {
+                let mut records = records;
+                gate(&profile, &mut records);
+                records
+            })
+            .await
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+            parsed.records = records;
+        }
         run.location = parsed.location.clone();
         run.format = Some(parsed.format.media_type().to_string());
         run.triples = parsed.triples;

@@ -61,6 +61,9 @@ pub struct RecordGraph {
     pub resource: NamedNode,
     pub kind: RecordKind,
     pub triples: Vec<Triple>,
+    /// `rdf:type` triples of the records this one links to: context for
+    /// validating it alone, not part of its content.
+    pub linked_types: Vec<Triple>,
     /// True when `resource` was minted for a blank node.
     pub minted: bool,
 }

@@ -4,8 +4,12 @@
 //! or `dcat:Catalog` (or a subclass the document declares) becomes a record.
 //! A record's graph is its description closed over blank nodes and over the
 //! non-record resources (distributions, agents, contact points, ...) described
-//! in the same document, so that each record stands alone. Triples no record
-//! reaches are kept in one `Unattached` record, so nothing is lost.
+//! in the same document, so that each record stands alone. The records it
+//! links to (a catalogue's datasets, a dataset's series) are not swallowed;
+//! their `rdf:type` triples are kept beside it as validation context (so
+//! `sh:class dcat:Dataset` on `dcat:dataset` holds), not stored with it.
+//! Triples no record reaches are kept in one `Unattached` record, so nothing
+//! is lost.
 
 use super::record::{content_hash, RecordGraph, RecordKind};
 use crate::ns;
@@ -54,6 +58,8 @@ pub fn split_records(
             continue; // every record resource was skolemised above
         };
         let mut included = Vec::new();
+        let mut linked: HashSet<&NamedOrBlankNode> = HashSet::new();
+        let mut types_of_linked = Vec::new();
         let mut visited: HashSet<&NamedOrBlankNode> = HashSet::from([resource]);
         let mut stack = vec![resource];
         while let Some(node) = stack.pop() {
@@ -68,17 +74,31 @@ pub fn split_records(
                     _ => None,
                 };
                 if let Some(next) = next {
-                    if !kinds.contains_key(next) && visited.insert(next) {
+                    if kinds.contains_key(next) {
+                        if next != resource && linked.insert(next) {
+                            types_of_linked.extend(
+                                by_subject[next]
+                                    .iter()
+                                    .copied()
+                                    .filter(|&j| triples[j].predicate.as_str() == ns::RDF_TYPE),
+                            );
+                        }
+                    } else if visited.insert(next) {
                         stack.push(next);
                     }
                 }
             }
         }
         included.sort_unstable();
+        types_of_linked.sort_unstable();
         records.push(RecordGraph {
             resource: iri.clone(),
             kind: *kind,
             triples: included.into_iter().map(|i| triples[i].clone()).collect(),
+            linked_types: types_of_linked
+                .into_iter()
+                .map(|i| triples[i].clone())
+                .collect(),
             minted: minted.contains(iri),
         });
     }
@@ -94,6 +114,7 @@ pub fn split_records(
             resource: unattached,
             kind: RecordKind::Unattached,
             triples: rest,
+            linked_types: Vec::new(),
             minted: false,
         });
     }
@@ -304,11 +325,17 @@ ex:orphan rdfs:label "nobody links here" .
         assert_eq!(by_iri["https://example.no/d2"].kind, RecordKind::Dataset);
         let catalog = by_iri["https://example.no/cat"];
         assert_eq!(catalog.kind, RecordKind::Catalog);
-        // The catalog links to its datasets but does not swallow them.
+        // The catalog links to its datasets but does not swallow them: their
+        // types are validation context only.
         assert!(!catalog
             .triples
             .iter()
             .any(|t| t.subject.to_string() == "<https://example.no/d1>"));
+        assert!(catalog
+            .linked_types
+            .iter()
+            .any(|t| t.subject.to_string() == "<https://example.no/d1>"
+                && t.predicate.as_str() == ns::RDF_TYPE));
     }
 
     #[test]

@@ -4,6 +4,7 @@ pub mod sparql;
 pub mod worker;
 
 use crate::config::Config;
+use crate::profiles::Profiles;
 use crate::store::CatalogStore;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, Method, StatusCode};
@@ -26,6 +27,8 @@ pub struct AppState {
     pub query_timeout: Duration,
     /// When set, each SPARQL query runs in a worker process killed at the timeout.
     pub query_worker: Option<worker::QueryWorker>,
+    /// Validation profiles, compiled once on first use.
+    pub profiles: Arc<Profiles>,
 }
 
 impl AppState {
@@ -36,6 +39,7 @@ impl AppState {
             config,
             query_timeout,
             query_worker: None,
+            profiles: Arc::default(),
         }
     }
 }
