@@ -11,6 +11,7 @@ pub mod harvest;
 pub mod ns;
 pub mod profiles;
 pub mod serve;
+pub mod steward;
 pub mod store;
 pub mod validate;
 

@@ -59,6 +59,23 @@ enum Command {
         #[arg(long = "source", value_name = "NAME")]
         sources: Vec<String>,
     },
+    /// Validate RDF documents against a profile or a shapes graph
+    ///
+    /// Exit status: 0 conforms (warnings allowed), 1 violations, 2 could not validate.
+    Validate {
+        /// Documents to check (paths or http(s) URLs), in any RDF syntax
+        #[arg(required = true, value_name = "FILE|URL")]
+        inputs: Vec<String>,
+        /// Built-in profile: dcat-ap-3 (default), healthdcat-ap, dcat-ap-no, gdi
+        #[arg(long, conflicts_with = "shapes")]
+        profile: Option<String>,
+        /// Validate against exactly these shapes graphs (paths or URLs) instead of a profile
+        #[arg(long, num_args = 1.., value_name = "FILE|URL")]
+        shapes: Vec<String>,
+        /// Report format
+        #[arg(long, default_value = "text", value_parser = ["text", "json", "turtle", "jsonld"])]
+        format: String,
+    },
     /// Evaluate one SPARQL query for `katalog serve` (internal)
     #[command(hide = true)]
     SparqlWorker {
@@ -116,6 +133,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             runtime.block_on(serve_command(config, store, bind, &dir))
         }
         Command::SparqlWorker { .. } => Ok(ExitCode::from(2)),
+        Command::Validate {
+            inputs,
+            profile,
+            shapes,
+            format,
+        } => runtime.block_on(validate_command(
+            &inputs,
+            profile.as_deref(),
+            &shapes,
+            &format,
+        )),
         Command::Harvest { config, sources } => {
             let config = load_config(&config)?;
             let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
@@ -356,4 +384,64 @@ fn sparql_command(store: &CatalogStore, query: &str, format: Option<&str>) -> Re
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+async fn validate_command(
+    inputs: &[String],
+    profile: Option<&str>,
+    shapes: &[String],
+    format: &str,
+) -> Result<ExitCode> {
+    let settings = katalog::config::HarvestConfig::default();
+    let profile = if shapes.is_empty() {
+        let name = profile.unwrap_or(katalog::profiles::DEFAULT_PROFILE);
+        katalog::profiles::compile(name)?
+    } else {
+        let mut graph = oxrdf::Graph::new();
+        for location in shapes {
+            let (_, triples) = katalog::harvest::load_document(location, &settings)
+                .await
+                .with_context(|| format!("cannot read the shapes graph {location}"))?;
+            for triple in &triples {
+                graph.insert(triple);
+            }
+        }
+        let profile = katalog::profiles::Profile::from_shapes("--shapes", &graph);
+        for warning in profile.shapes.warnings() {
+            eprintln!("warning: shapes: {warning}");
+        }
+        profile
+    };
+    let mut conforms = true;
+    let mut out = std::io::stdout().lock();
+    for input in inputs {
+        let (location, triples) = katalog::harvest::load_document(input, &settings)
+            .await
+            .with_context(|| format!("cannot validate {input}"))?;
+        let report = if shapes.is_empty() {
+            katalog::steward::validate_records(&location, triples, &profile)
+        } else {
+            katalog::steward::validate_document(&location, &triples, &profile)
+        };
+        conforms &= report.conforms();
+        match format {
+            "text" => write!(out, "{}", katalog::steward::to_text(&report))?,
+            "turtle" => out.write_all(&katalog::steward::to_rdf(
+                &report,
+                oxigraph::io::RdfFormat::Turtle,
+            )?)?,
+            _ => out.write_all(&katalog::steward::to_rdf(
+                &report,
+                oxigraph::io::RdfFormat::JsonLd {
+                    profile: oxigraph::io::JsonLdProfileSet::empty(),
+                },
+            )?)?,
+        }
+    }
+    out.flush()?;
+    Ok(if conforms {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }

@@ -568,3 +568,113 @@ async fn python_sparqlwrapper_client() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Data stewards check documents before they publish: the CLI and the API.
+#[tokio::test(flavor = "multi_thread")]
+async fn stewards_validate_documents() {
+    let data = tempfile::tempdir().unwrap();
+    let no = fixtures().join("no/catalogue.ttl");
+    let no = no.to_str().unwrap();
+
+    let bad = katalog(data.path(), &["validate", no]);
+    assert_eq!(bad.status.code(), Some(1), "{}", stderr(&bad));
+    let text = stdout(&bad);
+    assert!(
+        text.contains("<https://fdp.gdi.example.no/dataset/576ec5ba-5f9e-53c8-ab36-dc7e35807907>"),
+        "{text}"
+    );
+    assert!(text.contains("Violation dct:description"), "{text}");
+    assert!(text.contains("does NOT conform"), "{text}");
+    let fi = fixtures().join("fi/catalogue.jsonld");
+    let good = katalog(data.path(), &["validate", fi.to_str().unwrap()]);
+    assert_eq!(good.status.code(), Some(0), "{}", stdout(&good));
+    let missing = katalog(data.path(), &["validate", "/nonexistent/catalogue.ttl"]);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("/nonexistent/catalogue.ttl"));
+
+    // The standard report, parsed back.
+    let json = katalog(data.path(), &["validate", "--format", "jsonld", no]);
+    let graph = parse_graph(
+        &json.stdout,
+        RdfFormat::JsonLd {
+            profile: Default::default(),
+        },
+    );
+    let conforms: Vec<String> = graph
+        .iter()
+        .filter(|t| t.predicate.as_str() == "http://www.w3.org/ns/shacl#conforms")
+        .map(|t| t.object.to_string())
+        .collect();
+    assert_eq!(conforms.len(), 1);
+    assert!(conforms[0].starts_with("\"false\""), "{conforms:?}");
+
+    // --shapes: exactly the given shapes graph (here the data file holds it too).
+    let shapes = data.path().join("shapes.ttl");
+    std::fs::write(
+        &shapes,
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <https://example.no/> .\n\
+         ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 2 ] .\n\
+         ex:a ex:p 1 .\n",
+    )
+    .unwrap();
+    let shapes = shapes.to_str().unwrap();
+    let own = katalog(data.path(), &["validate", "--shapes", shapes, "--", shapes]);
+    assert_eq!(own.status.code(), Some(1), "{}", stdout(&own));
+    assert!(
+        stdout(&own).contains("ex:p") || stdout(&own).contains("example.no/p"),
+        "{}",
+        stdout(&own)
+    );
+
+    // The API, on a server with no sources.
+    let config = data.path().join("katalog.toml");
+    std::fs::write(&config, "").unwrap();
+    let server = Server::start(data.path(), &["--config", config.to_str().unwrap()]);
+    let body = std::fs::read(fixtures().join("no/catalogue.ttl")).unwrap();
+    let response = client()
+        .post(server.url("/api/validate"))
+        .header("Content-Type", "text/turtle")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-katalog-conforms"], "false");
+    assert_eq!(response.headers()["content-type"], "application/ld+json");
+    let report = parse_graph(
+        &response.bytes().await.unwrap(),
+        RdfFormat::JsonLd {
+            profile: Default::default(),
+        },
+    );
+    assert!(report.iter().any(|t| t.object.to_string()
+        == "<https://fdp.gdi.example.no/dataset/576ec5ba-5f9e-53c8-ab36-dc7e35807907>"));
+    let turtle = client()
+        .post(server.url("/api/validate?profile=healthdcat-ap"))
+        .header("Content-Type", "text/turtle")
+        .header("Accept", "text/turtle")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(turtle.status(), 200);
+    assert!(turtle.text().await.unwrap().contains("sh:ValidationReport"));
+    let unknown = client()
+        .post(server.url("/api/validate?profile=dcat-ap-9"))
+        .header("Content-Type", "text/turtle")
+        .body("<https://x> a <https://y> .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 400);
+    assert!(unknown.text().await.unwrap().contains("dcat-ap-9"));
+    let invalid = client()
+        .post(server.url("/api/validate"))
+        .header("Content-Type", "text/turtle")
+        .body("<https://x> a <https://y>\n<broken .")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 400);
+    assert!(invalid.text().await.unwrap().contains("line"));
+}

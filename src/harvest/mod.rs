@@ -127,6 +127,33 @@ fn base_iri(location: &str) -> Option<String> {
     }
 }
 
+/// Reads one RDF document (a local path or an http(s) URL) into triples,
+/// for commands that check a document rather than harvest a source.
+pub async fn load_document(
+    location: &str,
+    settings: &crate::config::HarvestConfig,
+) -> Result<(String, Vec<Triple>), HarvestError> {
+    let location = match url::Url::parse(location) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => crate::config::Location::Remote(url),
+        _ => crate::config::Location::Local(std::path::PathBuf::from(location)),
+    };
+    // A steward checks documents of their own choosing, test servers included.
+    let fetcher = Fetcher::new(settings, true).map_err(HarvestError::Client)?;
+    let document = fetcher.fetch(&location).await?;
+    tokio::task::spawn_blocking(move || {
+        let (format, _) = format::detect(
+            None,
+            document.content_type.as_deref(),
+            &document.location,
+            &document.bytes,
+        );
+        let triples = parse_document(&document, format)?;
+        Ok((document.location, triples))
+    })
+    .await
+    .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
 /// Validates each record against the profile, in parallel, and marks the
 /// violating ones for quarantine. Returns (records checked, with warnings).
 pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> (usize, usize) {

@@ -99,6 +99,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
+        .route("/api/validate", axum::routing::post(validate))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(TraceLayer::new_for_http())
@@ -133,6 +134,109 @@ async fn health(State(state): State<AppState>) -> Response {
             .into_response(),
         Err(error) => ServeError::Internal(error.to_string()).into_response(),
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct ValidateParams {
+    profile: Option<String>,
+}
+
+/// `POST /api/validate`: an RDF document in the body (any syntax, by
+/// Content-Type), checked record by record against `?profile=` (default
+/// dcat-ap-3). The standard `sh:ValidationReport` comes back as JSON-LD, or
+/// Turtle / N-Triples / RDF/XML by Accept, or the linter text for text/plain.
+async fn validate(
+    State(state): State<AppState>,
+    axum::extract::Query(params): axum::extract::Query<ValidateParams>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let name = params
+        .profile
+        .unwrap_or_else(|| crate::profiles::DEFAULT_PROFILE.to_string());
+    let profiles = state.profiles.clone();
+    let profile = match tokio::task::spawn_blocking(move || profiles.get(&name)).await {
+        Ok(Ok(profile)) => profile,
+        Ok(Err(error)) => {
+            return ServeError::BadRequest(format!("profile: {error}")).into_response()
+        }
+        Err(error) => return ServeError::Internal(error.to_string()).into_response(),
+    };
+    let header = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let content_type = header(header::CONTENT_TYPE);
+    let accept = header(header::ACCEPT).to_ascii_lowercase();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let document = crate::harvest::fetch::FetchedDocument {
+            location: "the request body".into(),
+            content_type: (!content_type.is_empty()).then_some(content_type),
+            bytes: body.to_vec(),
+        };
+        let (format, _) = crate::harvest::format::detect(
+            None,
+            document.content_type.as_deref(),
+            "",
+            &document.bytes,
+        );
+        let triples = crate::harvest::parse_document(&document, format)?;
+        Ok::<_, crate::harvest::HarvestError>(crate::steward::validate_records(
+            "the request body",
+            triples,
+            &profile,
+        ))
+    })
+    .await;
+    let report = match outcome {
+        Ok(Ok(report)) => report,
+        Ok(Err(error)) => return ServeError::BadRequest(error.to_string()).into_response(),
+        Err(error) => return ServeError::Internal(error.to_string()).into_response(),
+    };
+    let (format, media) = if accept.contains("text/turtle") {
+        (
+            Some(oxigraph::io::RdfFormat::Turtle),
+            "text/turtle; charset=utf-8",
+        )
+    } else if accept.contains("application/n-triples") {
+        (
+            Some(oxigraph::io::RdfFormat::NTriples),
+            "application/n-triples",
+        )
+    } else if accept.contains("application/rdf+xml") {
+        (Some(oxigraph::io::RdfFormat::RdfXml), "application/rdf+xml")
+    } else if accept.starts_with("text/plain") {
+        (None, "text/plain; charset=utf-8")
+    } else {
+        (
+            Some(oxigraph::io::RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            }),
+            "application/ld+json",
+        )
+    };
+    let body = match format {
+        Some(format) => match crate::steward::to_rdf(&report, format) {
+            Ok(bytes) => bytes,
+            Err(error) => return ServeError::Internal(error.to_string()).into_response(),
+        },
+        None => crate::steward::to_text(&report).into_bytes(),
+    };
+    (
+        StatusCode::OK,
+        [
+            (header::CONTENT_TYPE, media.to_string()),
+            (
+                header::HeaderName::from_static("x-katalog-conforms"),
+                report.conforms().to_string(),
+            ),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 /// Serves until ctrl-c (or SIGTERM).

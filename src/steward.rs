@@ -1,0 +1,306 @@
+//! Validation for data stewards: a document checked against a profile,
+//! record by record, or against any shapes graph as a whole, and the report
+//! written as a linter would (grouped by record and property, severity
+//! first, plain words, capped samples) or as the standard `sh:ValidationReport`.
+
+use crate::harvest::record::RecordKind;
+use crate::harvest::split::split_records;
+use crate::ns;
+use crate::profiles::Profile;
+use crate::serve::sparql::PREFIXES;
+use crate::validate::{DataGraph, Severity, ValidationReport, ValidationResult};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxrdf::{Graph, NamedNode, Term, Triple};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// One record's verdict.
+pub struct RecordVerdict {
+    /// The described resource, or `None` for a whole-document check.
+    pub resource: Option<NamedNode>,
+    pub kind: Option<RecordKind>,
+    pub title: Option<String>,
+    pub report: ValidationReport,
+}
+
+/// The verdicts on one document.
+pub struct DocumentReport {
+    pub source: String,
+    pub records: Vec<RecordVerdict>,
+}
+
+impl DocumentReport {
+    pub fn violations(&self) -> usize {
+        self.records.iter().map(|r| r.report.violations()).sum()
+    }
+
+    pub fn warnings(&self) -> usize {
+        self.records
+            .iter()
+            .flat_map(|r| &r.report.results)
+            .filter(|r| r.severity != Severity::Violation)
+            .count()
+    }
+
+    /// True when no record has a Violation (warnings are allowed).
+    pub fn conforms(&self) -> bool {
+        self.violations() == 0 && self.records.iter().all(|r| r.report.failures.is_empty())
+    }
+
+    /// The standard report: one `sh:ValidationReport` over all records.
+    pub fn to_graph(&self) -> Graph {
+        let merged = ValidationReport {
+            conforms: self.records.iter().all(|r| r.report.conforms),
+            results: self
+                .records
+                .iter()
+                .flat_map(|r| r.report.results.iter().cloned())
+                .collect(),
+            failures: self
+                .records
+                .iter()
+                .flat_map(|r| r.report.failures.iter().cloned())
+                .collect(),
+        };
+        merged.to_graph()
+    }
+}
+
+/// Checks each record of the document against a profile.
+pub fn validate_records(source: &str, triples: Vec<Triple>, profile: &Profile) -> DocumentReport {
+    let records = split_records(
+        triples,
+        "urn:katalog:validate:genid:",
+        NamedNode::new_unchecked("urn:katalog:validate:unattached"),
+    );
+    let verdicts = records
+        .into_iter()
+        .filter(|r| r.kind != RecordKind::Unattached)
+        .map(|record| {
+            let report = profile.validate_record(&record.triples, &record.linked_types);
+            RecordVerdict {
+                title: title_of(&record.triples, &record.resource),
+                resource: Some(record.resource),
+                kind: Some(record.kind),
+                report,
+            }
+        })
+        .collect();
+    DocumentReport {
+        source: source.to_string(),
+        records: verdicts,
+    }
+}
+
+/// Checks the whole document against exactly the given shapes (the data file
+/// may hold the shapes too, as in the W3C test suite).
+pub fn validate_document(source: &str, triples: &[Triple], profile: &Profile) -> DocumentReport {
+    let report = profile.shapes.validate(&DataGraph::new(triples));
+    DocumentReport {
+        source: source.to_string(),
+        records: vec![RecordVerdict {
+            resource: None,
+            kind: None,
+            title: None,
+            report,
+        }],
+    }
+}
+
+fn title_of(triples: &[Triple], resource: &NamedNode) -> Option<String> {
+    let mut titles: Vec<(u8, &str)> = triples
+        .iter()
+        .filter(|t| t.predicate.as_str() == ns::DCT_TITLE)
+        .filter(|t| matches!(&t.subject, oxrdf::NamedOrBlankNode::NamedNode(n) if n == resource))
+        .filter_map(|t| match &t.object {
+            Term::Literal(l) => {
+                let rank = match l.language() {
+                    Some("en") => 0,
+                    Some("nb" | "no" | "nn") => 1,
+                    _ => 2,
+                };
+                Some((rank, l.value()))
+            }
+            _ => None,
+        })
+        .collect();
+    titles.sort();
+    titles.first().map(|(_, t)| t.to_string())
+}
+
+/// `dcat:Dataset` for a known namespace, `<iri>` otherwise.
+pub fn compact(iri: &str) -> String {
+    for (prefix, namespace) in PREFIXES {
+        if let Some(local) = iri.strip_prefix(namespace) {
+            if !local.is_empty()
+                && local
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+            {
+                return format!("{prefix}:{local}");
+            }
+        }
+    }
+    format!("<{iri}>")
+}
+
+fn term_text(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => compact(n.as_str()),
+        Term::BlankNode(_) => "a blank node".to_string(),
+        Term::Literal(l) => {
+            let value: String = l.value().chars().take(80).collect();
+            if l.language().is_some() || l.datatype().as_str().ends_with("#string") {
+                format!("{value:?}")
+            } else {
+                format!("{value:?}^^{}", compact(l.datatype().as_str()))
+            }
+        }
+    }
+}
+
+fn severity_label(severity: &Severity) -> &'static str {
+    match severity {
+        Severity::Violation => "Violation",
+        Severity::Warning => "Warning",
+        _ => "Info",
+    }
+}
+
+/// What went wrong, in words: the shape's message, else one from the component.
+fn explain(result: &ValidationResult) -> String {
+    if let Some(message) = result
+        .messages
+        .iter()
+        .find(|m| m.language() == Some("en"))
+        .or_else(|| result.messages.first())
+    {
+        return message.value().to_string();
+    }
+    let component = result
+        .source_constraint_component
+        .as_str()
+        .rsplit('#')
+        .next()
+        .unwrap_or("")
+        .trim_end_matches("ConstraintComponent");
+    match component {
+        "MinCount" => "is missing".into(),
+        "MaxCount" => "has too many values".into(),
+        "Datatype" => "has a value of the wrong datatype, or not a valid one".into(),
+        "NodeKind" => "has the wrong kind of value (IRI, blank node or literal)".into(),
+        "Class" => "has a value of the wrong class".into(),
+        "In" => "has a value outside the allowed list".into(),
+        "Pattern" => "does not match the required pattern".into(),
+        other => format!("fails the {other} constraint"),
+    }
+}
+
+/// At most this many results are shown per record and property.
+const SAMPLES: usize = 3;
+
+/// The linter-style text report.
+pub fn to_text(report: &DocumentReport) -> String {
+    let mut out = String::new();
+    let mut clean = 0;
+    for record in &report.records {
+        if record.report.results.is_empty() && record.report.failures.is_empty() {
+            clean += 1;
+            continue;
+        }
+        let what = match (&record.kind, &record.resource) {
+            (Some(kind), Some(resource)) => {
+                let mut name = kind.label().to_string();
+                if let Some(first) = name.get_mut(0..1) {
+                    first.make_ascii_uppercase();
+                }
+                let iri = resource.as_str();
+                match &record.title {
+                    Some(title) => format!("{name} <{iri}> {title:?}"),
+                    None => format!("{name} <{iri}> (no title)"),
+                }
+            }
+            _ => format!("Document {}", report.source),
+        };
+        let violations = record.report.violations();
+        let others = record.report.results.len() - violations;
+        let _ = writeln!(
+            out,
+            "{what}: {violations} violation{}, {others} warning{}",
+            if violations == 1 { "" } else { "s" },
+            if others == 1 { "" } else { "s" }
+        );
+        // Group by severity (violations first), then by path.
+        let mut groups: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
+        for result in &record.report.results {
+            let rank = match result.severity {
+                Severity::Violation => 0,
+                Severity::Warning => 1,
+                _ => 2,
+            };
+            let path = result
+                .path
+                .as_ref()
+                .and_then(|p| p.as_predicate())
+                .map(|p| compact(p.as_str()))
+                .unwrap_or_else(|| "(node)".to_string());
+            groups.entry((rank, path)).or_default().push(result);
+        }
+        for ((_, path), results) in &groups {
+            for result in results.iter().take(SAMPLES) {
+                let focus = match (&result.focus_node, &record.resource) {
+                    (Term::NamedNode(n), Some(r)) if n == r => String::new(),
+                    (focus, _) => format!(" on {}", term_text(focus)),
+                };
+                let value = result
+                    .value
+                    .as_ref()
+                    .map(|v| format!(" (value {})", term_text(v)))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "  {:<9} {path}{focus}: {}{value}",
+                    severity_label(&result.severity),
+                    explain(result)
+                );
+            }
+            if results.len() > SAMPLES {
+                let _ = writeln!(
+                    out,
+                    "            … and {} more on {path}",
+                    results.len() - SAMPLES
+                );
+            }
+        }
+        for failure in &record.report.failures {
+            let _ = writeln!(out, "  Failure   {failure}");
+        }
+    }
+    let total = report.records.len();
+    let _ =
+        writeln!(
+        out,
+        "{}: {total} record{} checked, {clean} without remarks; {} violation{}, {} warning{}: {}",
+        report.source,
+        if total == 1 { "" } else { "s" },
+        report.violations(),
+        if report.violations() == 1 { "" } else { "s" },
+        report.warnings(),
+        if report.warnings() == 1 { "" } else { "s" },
+        if report.conforms() { "conforms" } else { "does NOT conform" }
+    );
+    out
+}
+
+/// The standard report in an RDF syntax.
+pub fn to_rdf(report: &DocumentReport, format: RdfFormat) -> Result<Vec<u8>, std::io::Error> {
+    let graph = report.to_graph();
+    let mut serializer = crate::serve::sparql::prefixed(RdfSerializer::from_format(format))
+        .with_prefix("sh", "http://www.w3.org/ns/shacl#")
+        .map_err(std::io::Error::other)?
+        .for_writer(Vec::new());
+    for triple in graph.iter() {
+        serializer.serialize_triple(triple)?;
+    }
+    serializer.finish()
+}
