@@ -1,7 +1,7 @@
 //! Running a [`ShapeSet`] over a [`DataGraph`]: targets, value nodes, the
 //! Core constraint components and the SPARQL-based ones.
 
-use super::data::{DataGraph, Interner, TermId, UNRESOLVED};
+use super::data::{DataGraph, FastHash, Interner, TermId, UNRESOLVED};
 use super::path::PropertyPath;
 use super::report::{ValidationReport, ValidationResult};
 use super::shapes::{
@@ -67,8 +67,9 @@ pub(crate) struct Run<'a> {
     /// (shape, node) pairs being validated, to cut recursion.
     stack: Vec<(ShapeId, TermId)>,
     recursion_cuts: usize,
-    conforms_memo: HashMap<(ShapeId, TermId), bool>,
-    subclass_memo: HashMap<(TermId, TermId), bool>,
+    // Keyed by the run's own ids, which the data cannot choose: a fast hash is safe.
+    conforms_memo: HashMap<(ShapeId, TermId), bool, FastHash>,
+    subclass_memo: HashMap<(TermId, TermId), bool, FastHash>,
     failures: Vec<String>,
     evaluator: QueryEvaluator,
 }
@@ -89,8 +90,8 @@ impl<'a> Run<'a> {
                 ),
             stack: Vec::new(),
             recursion_cuts: 0,
-            conforms_memo: HashMap::new(),
-            subclass_memo: HashMap::new(),
+            conforms_memo: HashMap::default(),
+            subclass_memo: HashMap::default(),
             failures: Vec::new(),
             evaluator: QueryEvaluator::new(),
         }
