@@ -8,90 +8,192 @@
 //! dictionary continues the background's numbering, so a term has one id in
 //! the combined view and lookups never copy the background.
 
+use super::shapes::ShapeSet;
 use super::vocab;
 use super::LoadError;
-use oxrdf::{Graph, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
-use std::collections::HashMap;
+use oxrdf::{Graph, Term, TermRef, TripleRef};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::path::Path;
+use std::sync::OnceLock;
 
 /// A term's id in a [`DataGraph`] (and, above the graph's range, in one
 /// validation run's own dictionary of terms the data does not contain).
 pub(crate) type TermId = u32;
 
-/// Interned terms. IRIs and blank nodes are keyed by their strings so
-/// lookups from borrowed parts of triples do not allocate.
-#[derive(Debug, Default)]
-pub(crate) struct Dictionary {
-    offset: u32,
-    terms: Vec<Term>,
-    iris: HashMap<String, TermId>,
-    blank_nodes: HashMap<String, TermId>,
-    literals: HashMap<Literal, TermId>,
+/// What an [`Interner`] can hold: owned terms, or terms borrowed from a record.
+pub(crate) trait AsTermRef {
+    fn as_term_ref(&self) -> TermRef<'_>;
 }
 
-impl Dictionary {
-    pub(crate) fn with_offset(offset: u32) -> Self {
-        Dictionary {
-            offset,
-            ..Dictionary::default()
+impl AsTermRef for Term {
+    fn as_term_ref(&self) -> TermRef<'_> {
+        self.as_ref()
+    }
+}
+
+impl AsTermRef for TermRef<'_> {
+    fn as_term_ref(&self) -> TermRef<'_> {
+        *self
+    }
+}
+
+/// A fast hash for tables whose keys are trusted (the background's terms):
+/// however a record's terms are crafted, a lookup there probes no further
+/// than the longest run of the trusted keys. Tables keyed by harvested data
+/// keep std's randomly seeded SipHash.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+const FAST_HASH_K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl FastHasher {
+    fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(FAST_HASH_K);
+    }
+}
+
+impl Hasher for FastHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
         }
     }
 
-    /// The first id after this dictionary's range.
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        // MurmurHash3's finaliser, so the high bits (used for slots) depend on every input bit.
+        let mut h = self.0;
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
+        h ^= h >> 33;
+        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
+        h ^ (h >> 33)
+    }
+}
+
+pub(crate) type FastHash = BuildHasherDefault<FastHasher>;
+
+/// Interned terms with ids `offset..end()`. An open-addressing table keyed
+/// by the hash of the borrowed term, so owned and borrowed terms are looked
+/// up alike and nothing is allocated per lookup.
+#[derive(Debug)]
+pub(crate) struct Interner<T, S = RandomState> {
+    offset: u32,
+    terms: Vec<T>,
+    /// `hash << 32 | (index + 1)`; 0 marks an empty slot.
+    slots: Vec<u64>,
+    hasher: S,
+}
+
+impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
+    pub(crate) fn with_offset(offset: u32) -> Self {
+        Interner {
+            offset,
+            terms: Vec::new(),
+            slots: Vec::new(),
+            hasher: S::default(),
+        }
+    }
+
+    /// The first id after this interner's range.
     pub(crate) fn end(&self) -> u32 {
         self.offset + self.terms.len() as u32
     }
 
-    pub(crate) fn get(&self, term: &Term) -> Option<TermId> {
-        match term {
-            Term::NamedNode(node) => self.iris.get(node.as_str()).copied(),
-            Term::BlankNode(node) => self.blank_nodes.get(node.as_str()).copied(),
-            Term::Literal(literal) => self.literals.get(literal).copied(),
+    fn hash(&self, term: TermRef<'_>) -> u32 {
+        // The high half: the low half picks the slot, so both are used.
+        (self.hasher.hash_one(term) >> 32) as u32
+    }
+
+    /// The slot holding `term`, or the empty slot where it would go.
+    fn find(&self, term: TermRef<'_>, hash: u32) -> (usize, Option<TermId>) {
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            let slot = self.slots[i];
+            if slot == 0 {
+                return (i, None);
+            }
+            let index = (slot & 0xFFFF_FFFF) as usize - 1;
+            if (slot >> 32) as u32 == hash && self.terms[index].as_term_ref() == term {
+                return (i, Some(self.offset + index as u32));
+            }
+            i = (i + 1) & mask;
         }
     }
 
-    pub(crate) fn get_iri(&self, iri: &str) -> Option<TermId> {
-        self.iris.get(iri).copied()
-    }
-
-    fn get_subject(&self, node: &NamedOrBlankNode) -> Option<TermId> {
-        match node {
-            NamedOrBlankNode::NamedNode(node) => self.iris.get(node.as_str()).copied(),
-            NamedOrBlankNode::BlankNode(node) => self.blank_nodes.get(node.as_str()).copied(),
+    pub(crate) fn get(&self, term: TermRef<'_>) -> Option<TermId> {
+        if self.slots.is_empty() {
+            return None;
         }
+        self.find(term, self.hash(term)).1
     }
 
-    pub(crate) fn insert(&mut self, term: &Term) -> TermId {
-        if let Some(id) = self.get(term) {
+    /// The id of `term`, adding it (as `make()`) when new.
+    pub(crate) fn insert_with(&mut self, term: TermRef<'_>, make: impl FnOnce() -> T) -> TermId {
+        if (self.terms.len() + 1) * 2 > self.slots.len() {
+            self.grow();
+        }
+        let hash = self.hash(term);
+        let (slot, found) = self.find(term, hash);
+        if let Some(id) = found {
             return id;
         }
-        let id = self.end();
-        match term {
-            Term::NamedNode(node) => self.iris.insert(node.as_str().to_owned(), id),
-            Term::BlankNode(node) => self.blank_nodes.insert(node.as_str().to_owned(), id),
-            Term::Literal(literal) => self.literals.insert(literal.clone(), id),
-        };
-        self.terms.push(term.clone());
-        id
+        self.terms.push(make());
+        self.slots[slot] = (u64::from(hash) << 32) | self.terms.len() as u64;
+        self.offset + self.terms.len() as u32 - 1
     }
 
-    fn insert_subject(&mut self, node: &NamedOrBlankNode) -> TermId {
-        match self.get_subject(node) {
-            Some(id) => id,
-            None => self.insert(&node.clone().into()),
+    fn grow(&mut self) {
+        let capacity = (self.slots.len() * 2).max(16);
+        let old = std::mem::replace(&mut self.slots, vec![0; capacity]);
+        let mask = capacity - 1;
+        for slot in old.into_iter().filter(|s| *s != 0) {
+            let mut i = (slot >> 32) as usize & mask;
+            while self.slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = slot;
         }
     }
 
-    fn insert_iri(&mut self, node: &NamedNode) -> TermId {
-        match self.iris.get(node.as_str()) {
-            Some(id) => *id,
-            None => self.insert(&node.clone().into()),
-        }
-    }
-
-    pub(crate) fn term(&self, id: TermId) -> Option<&Term> {
+    pub(crate) fn term(&self, id: TermId) -> Option<TermRef<'_>> {
         id.checked_sub(self.offset)
             .and_then(|index| self.terms.get(index as usize))
+            .map(AsTermRef::as_term_ref)
+    }
+
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.terms.len()
+    }
+}
+
+impl<S: BuildHasher + Default> Interner<Term, S> {
+    pub(crate) fn insert(&mut self, term: TermRef<'_>) -> TermId {
+        self.insert_with(term, || term.into_owned())
+    }
+}
+
+impl<'a> Interner<TermRef<'a>> {
+    pub(crate) fn insert_ref(&mut self, term: TermRef<'a>) -> TermId {
+        self.insert_with(term, || term)
     }
 }
 
@@ -103,15 +205,23 @@ pub(crate) struct Index {
     spo: Vec<[TermId; 3]>,
     /// (predicate, object, subject)
     pos: Vec<[TermId; 3]>,
-    /// (object, subject, predicate)
-    osp: Vec<[TermId; 3]>,
+    /// (object, subject, predicate), built on first use: only SPARQL needs it.
+    osp: OnceLock<Vec<[TermId; 3]>>,
 }
 
-/// The run of `sorted` whose first `key.len()` components equal `key`.
+fn packed([a, b, c]: [TermId; 3]) -> u128 {
+    (u128::from(a) << 64) | (u128::from(b) << 32) | u128::from(c)
+}
+
+/// The run of `sorted` whose first `key.len()` (1 to 3) components equal `key`.
 fn prefix_range<'a>(sorted: &'a [[TermId; 3]], key: &[TermId]) -> &'a [[TermId; 3]] {
-    let n = key.len();
-    let start = sorted.partition_point(|t| &t[..n] < key);
-    let len = sorted[start..].partition_point(|t| &t[..n] == key);
+    let mut low = [0; 3];
+    let mut high = [TermId::MAX; 3];
+    low[..key.len()].copy_from_slice(key);
+    high[..key.len()].copy_from_slice(key);
+    let (low, high) = (packed(low), packed(high));
+    let start = sorted.partition_point(|t| packed(*t) < low);
+    let len = sorted[start..].partition_point(|t| packed(*t) <= high);
     &sorted[start..start + len]
 }
 
@@ -121,9 +231,19 @@ impl Index {
         spo.dedup();
         let mut pos: Vec<_> = spo.iter().map(|&[s, p, o]| [p, o, s]).collect();
         pos.sort_unstable();
-        let mut osp: Vec<_> = spo.iter().map(|&[s, p, o]| [o, s, p]).collect();
-        osp.sort_unstable();
-        Index { spo, pos, osp }
+        Index {
+            spo,
+            pos,
+            osp: OnceLock::new(),
+        }
+    }
+
+    fn osp(&self) -> &[[TermId; 3]] {
+        self.osp.get_or_init(|| {
+            let mut osp: Vec<_> = self.spo.iter().map(|&[s, p, o]| [o, s, p]).collect();
+            osp.sort_unstable();
+            osp
+        })
     }
 
     fn len(&self) -> usize {
@@ -166,7 +286,7 @@ impl Index {
             (Some(s), Some(p), None) => Box::new(prefix_range(&self.spo, &[s, p]).iter().copied()),
             (Some(s), None, None) => Box::new(prefix_range(&self.spo, &[s]).iter().copied()),
             (Some(s), None, Some(o)) => Box::new(
-                prefix_range(&self.osp, &[o, s])
+                prefix_range(self.osp(), &[o, s])
                     .iter()
                     .map(|&[o, s, p]| [s, p, o]),
             ),
@@ -181,7 +301,7 @@ impl Index {
                     .map(|&[p, o, s]| [s, p, o]),
             ),
             (None, None, Some(o)) => Box::new(
-                prefix_range(&self.osp, &[o])
+                prefix_range(self.osp(), &[o])
                     .iter()
                     .map(|&[o, s, p]| [s, p, o]),
             ),
@@ -195,32 +315,39 @@ impl Index {
 /// with it borrows it.
 #[derive(Debug)]
 pub struct Background {
-    dictionary: Dictionary,
+    dictionary: Interner<Term, FastHash>,
     index: Index,
+    /// For each shape set prepared with [`Background::prepare_for`]: its id
+    /// and the background id of each of its constants (or `UNRESOLVED`).
+    prepared: Vec<(u64, Vec<TermId>)>,
 }
 
+/// A constant the background has no id for (a blank node: those never match a record's).
+pub(crate) const UNRESOLVED: TermId = u32::MAX;
+
 impl Background {
-    pub fn new<'a>(triples: impl IntoIterator<Item = &'a Triple>) -> Self {
-        let mut dictionary = Dictionary::with_offset(0);
+    pub fn new<'a>(triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>) -> Self {
+        let mut dictionary: Interner<Term, FastHash> = Interner::with_offset(0);
         let ids = triples
             .into_iter()
             .map(|t| {
+                let t = t.into();
                 [
-                    dictionary.insert_subject(&t.subject),
-                    dictionary.insert_iri(&t.predicate),
-                    dictionary.insert(&t.object),
+                    dictionary.insert(t.subject.into()),
+                    dictionary.insert(t.predicate.into()),
+                    dictionary.insert(t.object),
                 ]
             })
             .collect();
         Background {
             dictionary,
             index: Index::new(ids),
+            prepared: Vec::new(),
         }
     }
 
     pub fn from_graph(graph: &Graph) -> Self {
-        let triples: Vec<Triple> = graph.iter().map(|t| t.into_owned()).collect();
-        Self::new(&triples)
+        Self::new(graph.iter())
     }
 
     /// Reads RDF files (syntax from the extension) into one background graph.
@@ -230,6 +357,34 @@ impl Background {
             triples.extend(super::load::read_triples(path.as_ref())?);
         }
         Ok(Self::new(&triples))
+    }
+
+    /// Gives every IRI and literal `shapes` mentions (predicates, classes) an
+    /// id here, once, so validations with this shape set skip looking them
+    /// up per record. Optional: results are the same without it.
+    pub fn prepare_for(&mut self, shapes: &ShapeSet) {
+        if self.prepared_for(shapes).is_some() {
+            return;
+        }
+        let ids = shapes
+            .constants
+            .iter()
+            .map(|term| {
+                if term.is_blank_node() {
+                    UNRESOLVED
+                } else {
+                    self.dictionary.insert(term.as_ref())
+                }
+            })
+            .collect();
+        self.prepared.push((shapes.uid, ids));
+    }
+
+    pub(crate) fn prepared_for(&self, shapes: &ShapeSet) -> Option<&[TermId]> {
+        self.prepared
+            .iter()
+            .find(|(uid, _)| *uid == shapes.uid)
+            .map(|(_, ids)| ids.as_slice())
     }
 
     /// Number of distinct triples.
@@ -244,6 +399,7 @@ impl Background {
 
 /// The data graph of one validation: an optional shared [`Background`] plus
 /// the triples of one record (or any graph), indexed, immutable, `Sync`.
+/// The record's terms are borrowed, not copied.
 ///
 /// With a background, blank nodes of the record never match the
 /// background's (they come from different documents), and by default only
@@ -251,32 +407,29 @@ impl Background {
 /// `sh:targetSubjectsOf` and `sh:targetObjectsOf`: the background answers
 /// lookups (types, class hierarchy, values) but is not itself validated.
 #[derive(Debug)]
-pub struct DataGraph<'b> {
-    background: Option<&'b Background>,
-    dictionary: Dictionary,
+pub struct DataGraph<'a> {
+    background: Option<&'a Background>,
+    dictionary: Interner<TermRef<'a>>,
     index: Index,
     targets_in_background: bool,
     pub(crate) rdf_type: Option<TermId>,
     pub(crate) sub_class_of: Option<TermId>,
 }
 
-impl DataGraph<'static> {
+impl<'a> DataGraph<'a> {
     /// A data graph of exactly these triples.
-    pub fn new<'t>(triples: impl IntoIterator<Item = &'t Triple>) -> Self {
+    pub fn new(triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>) -> Self {
         DataGraph::build(None, triples)
     }
 
-    pub fn from_graph(graph: &Graph) -> Self {
-        let triples: Vec<Triple> = graph.iter().map(|t| t.into_owned()).collect();
-        DataGraph::build(None, &triples)
+    pub fn from_graph(graph: &'a Graph) -> Self {
+        DataGraph::build(None, graph.iter())
     }
-}
 
-impl<'b> DataGraph<'b> {
     /// The union of `background` and `triples`, without copying the background.
-    pub fn with_background<'t>(
-        background: &'b Background,
-        triples: impl IntoIterator<Item = &'t Triple>,
+    pub fn with_background(
+        background: &'a Background,
+        triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>,
     ) -> Self {
         DataGraph::build(Some(background), triples)
     }
@@ -288,36 +441,33 @@ impl<'b> DataGraph<'b> {
         self
     }
 
-    fn build<'t>(
-        background: Option<&'b Background>,
-        triples: impl IntoIterator<Item = &'t Triple>,
+    fn build(
+        background: Option<&'a Background>,
+        triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>,
     ) -> Self {
         let offset = background.map_or(0, |bg| bg.dictionary.end());
-        let mut dictionary = Dictionary::with_offset(offset);
+        let mut dictionary: Interner<TermRef<'a>> = Interner::with_offset(offset);
+        let mut intern = |term: TermRef<'a>| {
+            background
+                .filter(|_| !term.is_blank_node())
+                .and_then(|bg| bg.dictionary.get(term))
+                .unwrap_or_else(|| dictionary.insert_ref(term))
+        };
         let mut ids = Vec::new();
         for triple in triples {
-            let s = match (&triple.subject, background) {
-                (NamedOrBlankNode::NamedNode(node), Some(bg)) => {
-                    bg.dictionary.get_iri(node.as_str())
-                }
-                _ => None,
-            }
-            .unwrap_or_else(|| dictionary.insert_subject(&triple.subject));
-            let p = background
-                .and_then(|bg| bg.dictionary.get_iri(triple.predicate.as_str()))
-                .unwrap_or_else(|| dictionary.insert_iri(&triple.predicate));
-            let o = match (&triple.object, background) {
-                (Term::BlankNode(_), _) | (_, None) => None,
-                (object, Some(bg)) => bg.dictionary.get(object),
-            }
-            .unwrap_or_else(|| dictionary.insert(&triple.object));
+            let triple = triple.into();
+            let id = [
+                intern(triple.subject.into()),
+                intern(triple.predicate.into()),
+                intern(triple.object),
+            ];
             // A triple the background already has would only duplicate answers.
             if let Some(bg) = background {
-                if s < offset && p < offset && o < offset && bg.index.contains([s, p, o]) {
+                if id.iter().all(|&x| x < offset) && bg.index.contains(id) {
                     continue;
                 }
             }
-            ids.push([s, p, o]);
+            ids.push(id);
         }
         let mut graph = DataGraph {
             background,
@@ -327,8 +477,12 @@ impl<'b> DataGraph<'b> {
             rdf_type: None,
             sub_class_of: None,
         };
-        graph.rdf_type = graph.iri_id(vocab::RDF_TYPE);
-        graph.sub_class_of = graph.iri_id(vocab::RDFS_SUBCLASS_OF);
+        graph.rdf_type = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
+            vocab::RDF_TYPE,
+        )));
+        graph.sub_class_of = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
+            vocab::RDFS_SUBCLASS_OF,
+        )));
         graph
     }
 
@@ -341,7 +495,7 @@ impl<'b> DataGraph<'b> {
         self.index.len() == 0
     }
 
-    pub fn background(&self) -> Option<&'b Background> {
+    pub fn background(&self) -> Option<&'a Background> {
         self.background
     }
 
@@ -354,7 +508,7 @@ impl<'b> DataGraph<'b> {
         self.dictionary.offset
     }
 
-    pub(crate) fn id(&self, term: &Term) -> Option<TermId> {
+    pub(crate) fn id(&self, term: TermRef<'_>) -> Option<TermId> {
         if let (Some(bg), false) = (self.background, term.is_blank_node()) {
             if let Some(id) = bg.dictionary.get(term) {
                 return Some(id);
@@ -363,13 +517,7 @@ impl<'b> DataGraph<'b> {
         self.dictionary.get(term)
     }
 
-    pub(crate) fn iri_id(&self, iri: &str) -> Option<TermId> {
-        self.background
-            .and_then(|bg| bg.dictionary.get_iri(iri))
-            .or_else(|| self.dictionary.get_iri(iri))
-    }
-
-    pub(crate) fn term(&self, id: TermId) -> Option<&Term> {
+    pub(crate) fn term(&self, id: TermId) -> Option<TermRef<'_>> {
         if id < self.background_end() {
             self.background.and_then(|bg| bg.dictionary.term(id))
         } else {
@@ -377,8 +525,8 @@ impl<'b> DataGraph<'b> {
         }
     }
 
-    /// The background layer, if `id` can occur in it.
-    fn background_for(&self, ids: &[TermId]) -> Option<&'b Index> {
+    /// The background layer, if all of `ids` can occur in it.
+    fn background_for(&self, ids: &[TermId]) -> Option<&'a Index> {
         let end = self.background_end();
         match self.background {
             Some(bg) if ids.iter().all(|&id| id < end) => Some(&bg.index),
@@ -452,6 +600,7 @@ impl<'b> DataGraph<'b> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oxrdf::{Literal, NamedNode, Triple};
 
     fn ex(local: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("http://example.org/{local}"))
@@ -477,20 +626,19 @@ mod tests {
             1,
             "the repeated background triple is not stored twice"
         );
-        let org = data.id(&ex("org").into()).expect("org is known");
-        let d = data.id(&ex("d").into()).expect("d is known");
+        let org = data.id(ex("org").as_ref().into()).expect("org is known");
+        let d = data.id(ex("d").as_ref().into()).expect("d is known");
         assert!(d >= background.dictionary.end());
         let mut types = Vec::new();
         data.push_objects(
             org,
-            data.iri_id("http://example.org/type").expect("type"),
+            data.id(ex("type").as_ref().into()).expect("type"),
             &mut types,
         );
         assert_eq!(types.len(), 1);
         let mut publishers = Vec::new();
         data.push_subjects(
-            data.iri_id("http://example.org/publisher")
-                .expect("publisher"),
+            data.id(ex("publisher").as_ref().into()).expect("publisher"),
             org,
             &mut publishers,
         );
@@ -502,13 +650,33 @@ mod tests {
     fn record_blank_nodes_stay_apart_from_background_ones() {
         let shared = oxrdf::BlankNode::new_unchecked("b0");
         let background = Background::new(&[Triple::new(shared.clone(), ex("p"), ex("x"))]);
-        let data = DataGraph::with_background(
-            &background,
-            &[Triple::new(shared.clone(), ex("q"), ex("y"))],
-        );
-        let record_node = data.id(&shared.into()).expect("record blank node");
+        let record = [Triple::new(shared.clone(), ex("q"), ex("y"))];
+        let data = DataGraph::with_background(&background, &record);
+        let record_node = data.id(shared.as_ref().into()).expect("record blank node");
         assert!(record_node >= background.dictionary.end());
         assert_eq!(data.matching(Some(record_node), None, None).count(), 1);
+    }
+
+    #[test]
+    fn the_interner_finds_owned_and_borrowed_terms_alike() {
+        let mut interner: Interner<Term> = Interner::with_offset(7);
+        let terms: Vec<Term> = (0..1000)
+            .map(|i| match i % 3 {
+                0 => ex(&format!("n{i}")).into(),
+                1 => Literal::new_language_tagged_literal_unchecked(format!("v{i}"), "en").into(),
+                _ => oxrdf::BlankNode::new_unchecked(format!("b{i}")).into(),
+            })
+            .collect();
+        let ids: Vec<TermId> = terms.iter().map(|t| interner.insert(t.as_ref())).collect();
+        assert_eq!(ids, (7..1007).collect::<Vec<_>>());
+        for (term, id) in terms.iter().zip(&ids) {
+            assert_eq!(interner.get(term.as_ref()), Some(*id));
+            assert_eq!(interner.insert(term.as_ref()), *id);
+            assert_eq!(interner.term(*id), Some(term.as_ref()));
+        }
+        assert_eq!(interner.get(Literal::from("v1").as_ref().into()), None);
+        assert_eq!(interner.len(), 1000);
+        assert_eq!(interner.term(6), None);
     }
 
     #[test]

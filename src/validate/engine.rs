@@ -1,7 +1,7 @@
 //! Running a [`ShapeSet`] over a [`DataGraph`]: targets, value nodes, the
 //! Core constraint components and the SPARQL-based ones.
 
-use super::data::{DataGraph, Dictionary, TermId};
+use super::data::{DataGraph, FastHash, Interner, TermId, UNRESOLVED};
 use super::path::PropertyPath;
 use super::report::{ValidationReport, ValidationResult};
 use super::shapes::{
@@ -11,15 +11,15 @@ use super::shapes::{
 use super::sparql::{self, CompiledQuery, Outcome, Solution, SparqlView};
 use super::vocab::sh;
 use super::xsd;
-use oxrdf::{BlankNode, Literal, NamedNode, Term};
+use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, Term, TermRef};
 use spareval::QueryEvaluator;
 use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
-/// Constant-cache marks: not looked up yet / not in the data graph.
-const UNRESOLVED: u32 = u32::MAX;
+/// Constant-cache mark for a constant the data graph does not contain
+/// (`UNRESOLVED` marks one not looked up yet).
 const ABSENT: u32 = u32::MAX - 1;
 
 /// Stands in for a term id that has no term, which the engine never
@@ -62,13 +62,14 @@ pub(crate) struct Run<'a> {
     shapes: &'a ShapeSet,
     data: &'a DataGraph<'a>,
     /// Terms the run needs ids for that the data graph lacks (target nodes, parameters).
-    extra: Dictionary,
+    extra: Interner<Term>,
     constants: Vec<TermId>,
     /// (shape, node) pairs being validated, to cut recursion.
     stack: Vec<(ShapeId, TermId)>,
     recursion_cuts: usize,
-    conforms_memo: HashMap<(ShapeId, TermId), bool>,
-    subclass_memo: HashMap<(TermId, TermId), bool>,
+    // Keyed by the run's own ids, which the data cannot choose: a fast hash is safe.
+    conforms_memo: HashMap<(ShapeId, TermId), bool, FastHash>,
+    subclass_memo: HashMap<(TermId, TermId), bool, FastHash>,
     failures: Vec<String>,
     evaluator: QueryEvaluator,
 }
@@ -78,12 +79,19 @@ impl<'a> Run<'a> {
         Run {
             shapes,
             data,
-            extra: Dictionary::with_offset(data.end()),
-            constants: vec![UNRESOLVED; shapes.constants.len()],
+            extra: Interner::with_offset(data.end()),
+            // A background prepared for this shape set already knows most constants.
+            constants: data
+                .background()
+                .and_then(|bg| bg.prepared_for(shapes))
+                .map_or_else(
+                    || vec![UNRESOLVED; shapes.constants.len()],
+                    <[TermId]>::to_vec,
+                ),
             stack: Vec::new(),
             recursion_cuts: 0,
-            conforms_memo: HashMap::new(),
-            subclass_memo: HashMap::new(),
+            conforms_memo: HashMap::default(),
+            subclass_memo: HashMap::default(),
             failures: Vec::new(),
             evaluator: QueryEvaluator::new(),
         }
@@ -107,14 +115,14 @@ impl<'a> Run<'a> {
         }
     }
 
-    fn term(&self, id: TermId) -> &Term {
+    fn term(&self, id: TermId) -> TermRef<'_> {
         self.data
             .term(id)
             .or_else(|| self.extra.term(id))
-            .unwrap_or(&MISSING)
+            .unwrap_or_else(|| MISSING.as_ref())
     }
 
-    fn intern(&mut self, term: &Term) -> TermId {
+    fn intern(&mut self, term: TermRef<'_>) -> TermId {
         match self.data.id(term) {
             Some(id) => id,
             None => self.extra.insert(term),
@@ -129,7 +137,7 @@ impl<'a> Run<'a> {
                 .shapes
                 .constants
                 .get(constant)
-                .and_then(|term| self.data.id(term))
+                .and_then(|term| self.data.id(term.as_ref()))
                 .unwrap_or(ABSENT);
             if let Some(slot) = self.constants.get_mut(constant) {
                 *slot = id;
@@ -146,7 +154,7 @@ impl<'a> Run<'a> {
         for target in &shape.targets {
             match target {
                 Target::Node(term) => {
-                    let id = self.intern(term);
+                    let id = self.intern(term.as_ref());
                     nodes.push(id);
                 }
                 Target::Class(class) => {
@@ -401,9 +409,9 @@ impl<'a> Run<'a> {
         self.push(
             sink,
             shape,
-            self.term(focus).clone(),
+            self.term(focus).into_owned(),
             shape.path.as_ref().map(|(p, _)| p.clone()),
-            value.map(|v| self.term(v).clone()),
+            value.map(|v| self.term(v).into_owned()),
             NamedNode::new_unchecked(sh(component)),
             None,
             messages,
@@ -412,9 +420,9 @@ impl<'a> Run<'a> {
 
     fn text(&self, id: TermId) -> Option<&str> {
         match self.term(id) {
-            Term::NamedNode(n) => Some(n.as_str()),
-            Term::Literal(l) => Some(l.value()),
-            Term::BlankNode(_) => None,
+            TermRef::NamedNode(n) => Some(n.as_str()),
+            TermRef::Literal(l) => Some(l.value()),
+            TermRef::BlankNode(_) => None,
         }
     }
 
@@ -475,7 +483,7 @@ impl<'a> Run<'a> {
             Constraint::Datatype { datatype, lexical } => {
                 for &v in values {
                     let ok = match self.term(v) {
-                        Term::Literal(l) => {
+                        TermRef::Literal(l) => {
                             l.datatype() == datatype.as_ref()
                                 && lexical.is_none_or(|check| check.accepts(l))
                         }
@@ -553,7 +561,7 @@ impl<'a> Run<'a> {
                     }),
                 };
                 for &v in values {
-                    if !xsd::compare(self.term(v), bound).is_some_and(accept) {
+                    if !xsd::compare(self.term(v), bound.as_ref()).is_some_and(accept) {
                         self.emit(sink, shape, focus, Some(v), component, || {
                             format!("Value is not {operator} {bound}")
                         });
@@ -609,7 +617,7 @@ impl<'a> Run<'a> {
             Constraint::LanguageIn(ranges) => {
                 for &v in values {
                     let ok = match self.term(v) {
-                        Term::Literal(l) => l.language().is_some_and(|tag| {
+                        TermRef::Literal(l) => l.language().is_some_and(|tag| {
                             ranges.iter().any(|range| language_matches(tag, range))
                         }),
                         _ => false,
@@ -633,7 +641,7 @@ impl<'a> Run<'a> {
                 let mut tags: Vec<String> = values
                     .iter()
                     .filter_map(|&v| match self.term(v) {
-                        Term::Literal(l) => l.language().map(str::to_ascii_lowercase),
+                        TermRef::Literal(l) => l.language().map(str::to_ascii_lowercase),
                         _ => None,
                     })
                     .collect();
@@ -873,17 +881,18 @@ impl<'a> Run<'a> {
                         if !sink.collect {
                             return;
                         }
-                        let Term::NamedNode(predicate) = self.term(p).clone() else {
+                        let TermRef::NamedNode(predicate) = self.term(p) else {
                             continue;
                         };
+                        let predicate = predicate.into_owned();
                         let message =
                             format!("Predicate {predicate} is not allowed (closed shape)");
                         self.push(
                             sink,
                             shape,
-                            self.term(focus).clone(),
+                            self.term(focus).into_owned(),
                             Some(PropertyPath::Predicate(predicate)),
-                            Some(self.term(o).clone()),
+                            Some(self.term(o).into_owned()),
                             NamedNode::new_unchecked(sh("ClosedConstraintComponent")),
                             None,
                             vec![Literal::new_simple_literal(message)],
@@ -892,7 +901,7 @@ impl<'a> Run<'a> {
                 }
             }
             Constraint::HasValue(required) => {
-                if !values.iter().any(|&v| self.term(v) == required) {
+                if !values.iter().any(|&v| self.term(v) == required.as_ref()) {
                     self.emit(
                         sink,
                         shape,
@@ -905,7 +914,7 @@ impl<'a> Run<'a> {
             }
             Constraint::In(allowed) => {
                 for &v in values {
-                    if !allowed.contains(self.term(v)) {
+                    if allowed.get(self.term(v)).is_none() {
                         self.emit(sink, shape, focus, Some(v), "InConstraintComponent", || {
                             "Value is not one of the allowed values (sh:in)".to_owned()
                         });
@@ -926,14 +935,15 @@ impl<'a> Run<'a> {
 
     /// Values for the pre-bound variables `this`, `currentShape`, `shapesGraph`.
     fn prebound(&mut self, shape: &Shape, focus: TermId) -> Vec<TermId> {
-        let current_shape = self.intern(&shape.node);
-        let shapes_graph = self.intern(&NamedNode::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
+        let current_shape = self.intern(shape.node.as_ref());
+        let shapes_graph =
+            self.intern(NamedNodeRef::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
         vec![focus, current_shape, shapes_graph]
     }
 
     fn query(&mut self, query: &CompiledQuery, values: &[TermId]) -> Result<Outcome, String> {
         let shapes_graph = if query.reads_shapes_graph {
-            let id = self.intern(&NamedNode::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
+            let id = self.intern(NamedNodeRef::new_unchecked(sparql::SHAPES_GRAPH_IRI).into());
             self.shapes.shapes_graph.as_ref().map(|graph| (id, graph))
         } else {
             None
@@ -941,7 +951,7 @@ impl<'a> Run<'a> {
         let view = SparqlView {
             data: self.data,
             extra: &self.extra,
-            produced: RefCell::new(Dictionary::with_offset(self.extra.end())),
+            produced: RefCell::new(Interner::with_offset(self.extra.end())),
             placeholders: sparql::placeholders(query, values),
             shapes_graph,
         };
@@ -1011,7 +1021,7 @@ impl<'a> Run<'a> {
             }
             let focus_term = get(sparql::THIS)
                 .cloned()
-                .unwrap_or_else(|| self.term(focus).clone());
+                .unwrap_or_else(|| self.term(focus).into_owned());
             let path = match get("path") {
                 Some(Term::NamedNode(p)) => Some(PropertyPath::Predicate(p.clone())),
                 _ => shape.path.as_ref().map(|(p, _)| p.clone()),
@@ -1068,7 +1078,7 @@ impl<'a> Run<'a> {
         let parameters: Vec<TermId> = constraint
             .parameters
             .iter()
-            .map(|(_, term)| self.intern(term))
+            .map(|(_, term)| self.intern(term.as_ref()))
             .collect();
         match constraint.query.form {
             sparql::QueryForm::Select => {
@@ -1097,8 +1107,8 @@ impl<'a> Run<'a> {
                         Ok(Outcome::Boolean(true)) => {}
                         Ok(_) => {
                             let solution: Solution = vec![
-                                (sparql::THIS.to_owned(), self.term(focus).clone()),
-                                (sparql::VALUE.to_owned(), self.term(v).clone()),
+                                (sparql::THIS.to_owned(), self.term(focus).into_owned()),
+                                (sparql::VALUE.to_owned(), self.term(v).into_owned()),
                             ];
                             self.solutions_to_results(
                                 sink,
@@ -1132,4 +1142,362 @@ fn language_matches(tag: &str, range: &str) -> bool {
         || tag
             .strip_prefix(range)
             .is_some_and(|rest| rest.starts_with('-'))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::validate::{Background, DataGraph, Severity, ShapeSet, ValidationReport};
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use oxrdf::{Graph, Term, Triple};
+
+    const PREFIXES: &str = "@prefix sh: <http://www.w3.org/ns/shacl#> .
+        @prefix ex: <http://example.org/> .
+        @prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+        @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+        @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n";
+
+    fn triples(turtle: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(format!("{PREFIXES}{turtle}").as_bytes())
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()
+            .expect("test Turtle parses")
+    }
+
+    fn shapes(turtle: &str) -> ShapeSet {
+        let graph: Graph = triples(turtle).into_iter().collect();
+        ShapeSet::from_graph(&graph)
+    }
+
+    fn validate(shapes_ttl: &str, data_ttl: &str) -> ValidationReport {
+        let data = triples(data_ttl);
+        shapes(shapes_ttl).validate(&DataGraph::new(&data))
+    }
+
+    fn short(term: &Term) -> String {
+        match term {
+            Term::BlankNode(_) => "_".to_owned(),
+            Term::Literal(l)
+                if l.datatype()
+                    .as_str()
+                    .starts_with("http://www.w3.org/2001/XMLSchema#")
+                    && !l.datatype().as_str().ends_with("#string") =>
+            {
+                l.value().to_owned()
+            }
+            Term::Literal(l) => format!("'{}'", l.value()),
+            Term::NamedNode(n) => n
+                .as_str()
+                .rsplit(['/', '#'])
+                .next()
+                .unwrap_or("")
+                .to_owned(),
+        }
+    }
+
+    /// Results as "Component focus value" lines with local names, sorted.
+    fn summary(report: &ValidationReport) -> Vec<String> {
+        let mut lines: Vec<String> = report
+            .results
+            .iter()
+            .map(|r| {
+                let component = short(&r.source_constraint_component.clone().into());
+                let component = component.trim_end_matches("ConstraintComponent").to_owned();
+                let value = r.value.as_ref().map_or_else(|| "-".to_owned(), short);
+                format!("{component} {} {value}", short(&r.focus_node))
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+
+    fn check(shapes_ttl: &str, data_ttl: &str, expected: &[&str]) {
+        let report = validate(shapes_ttl, data_ttl);
+        assert_eq!(summary(&report), expected, "{:#?}", report.results);
+        assert_eq!(report.conforms, expected.is_empty());
+    }
+
+    #[test]
+    fn class_follows_subclasses_in_the_data() {
+        check(
+            "ex:S sh:targetNode ex:a, ex:b, ex:c, \"lit\" ; sh:class ex:Agent .",
+            "ex:Org rdfs:subClassOf ex:Agent . ex:a a ex:Org . ex:b a ex:Other .",
+            &["Class 'lit' 'lit'", "Class b b", "Class c c"],
+        );
+    }
+
+    #[test]
+    fn class_uses_the_background_without_copying_it() {
+        let shapes = shapes(
+            "ex:S sh:targetClass ex:Dataset ; sh:property [ sh:path ex:theme ; sh:class ex:Concept ] .",
+        );
+        let mut background = Background::new(&triples(
+            "ex:HEAL a ex:Concept . ex:Theme rdfs:subClassOf ex:Concept . ex:SOCI a ex:Theme . ex:x a ex:Dataset .",
+        ));
+        let record = triples("ex:d a ex:Dataset ; ex:theme ex:HEAL, ex:SOCI, ex:UNKNOWN .");
+        let unprepared = shapes.validate(&DataGraph::with_background(&background, &record));
+        background.prepare_for(&shapes);
+        let prepared = shapes.validate(&DataGraph::with_background(&background, &record));
+        assert_eq!(summary(&unprepared), ["Class d UNKNOWN"]);
+        assert_eq!(summary(&prepared), summary(&unprepared));
+        // ex:x is a dataset of the background: a focus node only when asked for.
+        let all = DataGraph::with_background(&background, &record).with_targets_in_background(true);
+        assert_eq!(summary(&shapes.validate(&all)), ["Class d UNKNOWN"]);
+        let shapes_with_title = self::shapes(
+            "ex:S sh:targetClass ex:Dataset ; sh:property [ sh:path ex:title ; sh:minCount 1 ] .",
+        );
+        let all = DataGraph::with_background(&background, &record).with_targets_in_background(true);
+        assert_eq!(
+            summary(&shapes_with_title.validate(&all)),
+            ["MinCount d -", "MinCount x -"]
+        );
+    }
+
+    #[test]
+    fn datatype_rejects_ill_typed_literals() {
+        check(
+            "ex:S sh:targetSubjectsOf ex:n ; sh:property [ sh:path ex:n ; sh:datatype xsd:nonNegativeInteger ] .
+             ex:T sh:targetSubjectsOf ex:d ; sh:property [ sh:path ex:d ; sh:datatype xsd:date ] .",
+            "ex:a ex:n 3, \"-1\"^^xsd:nonNegativeInteger, \"3\" .
+             ex:b ex:d \"2021-12-01\"^^xsd:date, \"2021-13-01\"^^xsd:date, \"2021-02-30\"^^xsd:date .",
+            &["Datatype a '3'", "Datatype a -1", "Datatype a 3", "Datatype b 2021-02-30", "Datatype b 2021-13-01"],
+        );
+    }
+
+    #[test]
+    fn node_kind_and_counts() {
+        check(
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:nodeKind sh:IRI ; sh:minCount 3 ; sh:maxCount 1 ] .",
+            "ex:a ex:p ex:x, \"y\" .",
+            &["MaxCount a -", "MinCount a -", "NodeKind a 'y'"],
+        );
+    }
+
+    #[test]
+    fn ranges_and_lengths() {
+        check(
+            "ex:S sh:targetSubjectsOf ex:age ; sh:property [ sh:path ex:age ; sh:minInclusive 0 ; sh:maxExclusive 150 ] .
+             ex:T sh:targetSubjectsOf ex:code ; sh:property [ sh:path ex:code ; sh:minLength 2 ; sh:maxLength 3 ] .",
+            "ex:a ex:age -1, 150, 20, \"x\" . ex:b ex:code \"a\", \"abcd\", \"ab\", [] .",
+            &[
+                "MaxExclusive a 'x'",
+                "MaxExclusive a 150",
+                "MaxLength b 'abcd'",
+                "MaxLength b _",
+                "MinInclusive a 'x'",
+                "MinInclusive a -1",
+                "MinLength b 'a'",
+                "MinLength b _",
+            ],
+        );
+    }
+
+    #[test]
+    fn pattern_language_and_unique_language() {
+        check(
+            "ex:S sh:targetSubjectsOf ex:id ; sh:property [ sh:path ex:id ; sh:pattern \"^no-[0-9]+$\" ; sh:flags \"i\" ] .
+             ex:T sh:targetSubjectsOf ex:title ; sh:property [ sh:path ex:title ; sh:languageIn ( \"en\" \"nb\" ) ; sh:uniqueLang true ] .",
+            "ex:a ex:id \"NO-12\", \"se-1\" .
+             ex:b ex:title \"A\"@en, \"B\"@en, \"B\"@en-GB, \"C\"@nb, \"D\"@sv, \"E\" .",
+            &["LanguageIn b 'D'", "LanguageIn b 'E'", "Pattern a 'se-1'", "UniqueLang b -"],
+        );
+    }
+
+    #[test]
+    fn property_pair_components() {
+        check(
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:start ; sh:lessThan ex:end ; sh:disjoint ex:other ; sh:equals ex:same ] .",
+            "ex:a ex:start 1, 5 ; ex:end 3 ; ex:other 5 ; ex:same 1, 2 .",
+            &["Disjoint a 5", "Equals a 2", "Equals a 5", "LessThan a 5"],
+        );
+        check(
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:start ; sh:lessThanOrEquals ex:end ] .",
+            "ex:a ex:start \"2020-01-01\"^^xsd:date, \"2021-01-01\"^^xsd:date ; ex:end \"2020-01-01\"^^xsd:date .",
+            &["LessThanOrEquals a 2021-01-01"],
+        );
+    }
+
+    #[test]
+    fn logical_components() {
+        check(
+            "ex:Named sh:property [ sh:path ex:name ; sh:minCount 1 ] .
+             ex:Aged sh:property [ sh:path ex:age ; sh:minCount 1 ] .
+             ex:S sh:targetNode ex:none, ex:name, ex:both ;
+                sh:or ( ex:Named ex:Aged ) ; sh:xone ( ex:Named ex:Aged ) ; sh:and ( ex:Named ex:Aged ) ; sh:not ex:Named .",
+            "ex:name ex:name \"n\" . ex:both ex:name \"n\" ; ex:age 3 .",
+            &[
+                "And name name",
+                "And none none",
+                "Not both both",
+                "Not name name",
+                "Or none none",
+                "Xone both both",
+                "Xone none none",
+            ],
+        );
+    }
+
+    #[test]
+    fn node_and_nested_property_shapes() {
+        check(
+            "ex:Address sh:property [ sh:path ex:city ; sh:minCount 1 ] .
+             ex:S sh:targetNode ex:a ;
+                sh:property [ sh:path ex:address ; sh:node ex:Address ] ;
+                sh:property [ sh:path ex:address ; sh:property [ sh:path ex:zip ; sh:maxCount 1 ] ] .",
+            "ex:a ex:address ex:x, ex:y . ex:x ex:city \"Oslo\" . ex:y ex:zip 1, 2 .",
+            &["MaxCount y -", "Node a y"],
+        );
+    }
+
+    #[test]
+    fn qualified_value_shapes_with_disjoint_siblings() {
+        check(
+            "ex:Thumb sh:property [ sh:path ex:kind ; sh:hasValue ex:thumb ] .
+             ex:Finger sh:property [ sh:path ex:kind ; sh:hasValue ex:finger ] .
+             ex:Hand sh:targetNode ex:h ;
+                sh:property [ sh:path ex:digit ; sh:qualifiedValueShape ex:Thumb ; sh:qualifiedMinCount 1 ; sh:qualifiedMaxCount 1 ; sh:qualifiedValueShapesDisjoint true ] ;
+                sh:property [ sh:path ex:digit ; sh:qualifiedValueShape ex:Finger ; sh:qualifiedMinCount 4 ; sh:qualifiedValueShapesDisjoint true ] .",
+            "ex:h ex:digit ex:d1, ex:d2, ex:d3, ex:d4, ex:d5 .
+             ex:d1 ex:kind ex:thumb, ex:finger . ex:d2 ex:kind ex:finger . ex:d3 ex:kind ex:finger .
+             ex:d4 ex:kind ex:finger . ex:d5 ex:kind ex:finger .",
+            // ex:d1 is both, so it counts for neither: no thumb, and exactly four fingers.
+            &["QualifiedMinCount h -"],
+        );
+    }
+
+    #[test]
+    fn closed_has_value_and_in() {
+        check(
+            "ex:S sh:targetNode ex:a ; sh:closed true ; sh:ignoredProperties ( rdf:type ) ;
+                sh:property [ sh:path ex:status ; sh:in ( ex:open ex:closed ) ; sh:hasValue ex:open ] .",
+            "ex:a a ex:Thing ; ex:status ex:closed, ex:maybe ; ex:extra 1 .",
+            &["Closed a 1", "HasValue a -", "In a maybe"],
+        );
+        let report = validate(
+            "ex:S sh:targetNode ex:a ; sh:closed true ; sh:property [ sh:path ex:p ] .",
+            "ex:a ex:p 1 ; ex:q 2 .",
+        );
+        let path = report.results[0].path.as_ref().map(ToString::to_string);
+        assert_eq!(path.as_deref(), Some("<http://example.org/q>"));
+    }
+
+    #[test]
+    fn paths_of_every_kind() {
+        check(
+            "ex:S sh:targetNode ex:a ;
+                sh:property [ sh:path ( ex:p ex:q ) ; sh:hasValue ex:c ] ;
+                sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:hasValue ex:z ] ;
+                sh:property [ sh:path [ sh:alternativePath ( ex:p ex:r ) ] ; sh:minCount 3 ] ;
+                sh:property [ sh:path [ sh:oneOrMorePath ex:next ] ; sh:maxCount 2 ] ;
+                sh:property [ sh:path [ sh:zeroOrMorePath ex:next ] ; sh:maxCount 3 ] ;
+                sh:property [ sh:path [ sh:zeroOrOnePath ex:next ] ; sh:maxCount 1 ] .",
+            "ex:a ex:p ex:b ; ex:r ex:b ; ex:next ex:n1 . ex:b ex:q ex:c . ex:z ex:p ex:a .
+             ex:n1 ex:next ex:n2 . ex:n2 ex:next ex:a .",
+            &["MaxCount a -", "MaxCount a -", "MinCount a -"],
+        );
+    }
+
+    #[test]
+    fn deactivated_severity_and_messages() {
+        let report = validate(
+            "ex:Off sh:targetNode ex:a ; sh:deactivated true ; sh:class ex:X .
+             ex:Warn sh:targetNode ex:a ; sh:severity sh:Warning ; sh:message \"Needs a class\"@en ; sh:class ex:X .
+             ex:Info sh:targetNode ex:a ; sh:severity sh:Info ; sh:nodeKind sh:Literal .",
+            "ex:a ex:p 1 .",
+        );
+        let mut found: Vec<(Severity, String)> = report
+            .results
+            .iter()
+            .map(|r| {
+                (
+                    r.severity.clone(),
+                    r.messages.iter().map(|m| m.to_string()).collect(),
+                )
+            })
+            .collect();
+        found.sort_by_key(|(s, _)| s.to_string());
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].0, Severity::Info);
+        assert!(!found[0].1.is_empty(), "a default message is generated");
+        assert_eq!(
+            found[1],
+            (Severity::Warning, "\"Needs a class\"@en".to_owned())
+        );
+        assert_eq!(report.violations(), 0);
+        assert!(!report.conforms, "any result makes the data non-conforming");
+    }
+
+    #[test]
+    fn recursive_shapes_terminate() {
+        check(
+            "ex:Person sh:targetNode ex:a ; sh:property [ sh:path ex:knows ; sh:node ex:Person ] ;
+                sh:property [ sh:path ex:name ; sh:minCount 1 ] .",
+            "ex:a ex:knows ex:b ; ex:name \"A\" . ex:b ex:knows ex:a .",
+            &["Node a b"],
+        );
+    }
+
+    #[test]
+    fn targets_of_every_kind() {
+        check(
+            "ex:Thing a rdfs:Class, sh:NodeShape ; sh:nodeKind sh:BlankNode .
+             ex:S sh:targetSubjectsOf ex:p ; sh:targetObjectsOf ex:p ; sh:nodeKind sh:BlankNode .",
+            "ex:Sub rdfs:subClassOf ex:Thing . ex:t a ex:Sub . ex:s ex:p ex:o .",
+            &["NodeKind o o", "NodeKind s s", "NodeKind t t"],
+        );
+    }
+
+    #[test]
+    fn sparql_constraints_pre_bind_blank_focus_nodes() {
+        let report = validate(
+            "ex: sh:declare [ sh:prefix \"ex\" ; sh:namespace \"http://example.org/\"^^xsd:anyURI ] .
+             ex:S sh:targetClass ex:Period ; sh:sparql [
+                sh:prefixes ex: ;
+                sh:message \"{$this} ends ({?end}) before it starts\" ;
+                sh:select \"SELECT $this ?end WHERE { $this ex:start ?start ; ex:end ?end . FILTER (?end < ?start) }\" ] .",
+            "ex:d ex:temporal [ a ex:Period ; ex:start 2020 ; ex:end 2019 ], [ a ex:Period ; ex:start 1 ; ex:end 2 ] .",
+        );
+        assert_eq!(report.failures, Vec::<String>::new());
+        assert_eq!(summary(&report), ["SPARQL _ _"]);
+        let message = report.results[0].messages[0].value().to_owned();
+        assert!(
+            message.starts_with("_:") && message.ends_with("ends (2019) before it starts"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn sparql_components_with_parameters() {
+        check(
+            "ex:Lang a sh:ConstraintComponent ;
+                sh:parameter [ sh:path ex:lang ] ;
+                sh:validator [ a sh:SPARQLAskValidator ; sh:ask \"ASK { FILTER (langMatches(lang($value), $lang)) }\" ] .
+             ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:label ; ex:lang \"de\" ] .",
+            "ex:a ex:label \"Haus\"@de, \"House\"@en .",
+            &["Lang a 'House'"],
+        );
+    }
+
+    #[test]
+    fn reports_become_standard_rdf() {
+        let report = validate(
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path [ sh:inversePath ex:p ] ; sh:minCount 1 ] .",
+            "ex:b ex:q ex:a .",
+        );
+        let graph = report.to_graph();
+        let text: Vec<String> = graph.iter().map(|t| t.to_string()).collect();
+        let has = |p: &str, o: &str| text.iter().any(|t| t.contains(p) && t.contains(o));
+        assert!(has(
+            "shacl#conforms",
+            "\"false\"^^<http://www.w3.org/2001/XMLSchema#boolean>"
+        ));
+        assert!(has("shacl#resultPath", "_:"));
+        assert!(has("shacl#inversePath", "<http://example.org/p>"));
+        assert!(has(
+            "shacl#sourceConstraintComponent",
+            "shacl#MinCountConstraintComponent"
+        ));
+        assert!(has("shacl#resultSeverity", "shacl#Violation"));
+        assert!(has("shacl#focusNode", "<http://example.org/a>"));
+    }
 }

@@ -14,7 +14,7 @@
 //!   [`ValidationReport::to_graph`] gives the standard RDF report.
 //!
 //! Both `ShapeSet` and `DataGraph` are `Sync`, so records validate in
-//! parallel with one compiled shape set.
+//! parallel with one compiled shape set ([`ShapeSet::validate_all`]).
 //!
 //! ```
 //! use katalog::validate::{DataGraph, ShapeSet};
@@ -60,6 +60,8 @@ pub use path::PropertyPath;
 pub use report::{Severity, ValidationReport, ValidationResult};
 pub use shapes::{ShapeSet, ShapeWarning};
 
+use oxrdf::Triple;
+use rayon::prelude::*;
 use std::path::PathBuf;
 use thiserror::Error;
 
@@ -93,5 +95,27 @@ impl ShapeSet {
     /// Validates one data graph.
     pub fn validate(&self, data: &DataGraph<'_>) -> ValidationReport {
         engine::Run::new(self, data).validate()
+    }
+
+    /// Validates many records in parallel (on rayon's pool), each as its own
+    /// data graph over the shared `background`; reports come back in the
+    /// order of `records`. `triples` says where a record keeps its triples.
+    pub fn validate_all<R: Sync>(
+        &self,
+        background: Option<&Background>,
+        records: &[R],
+        triples: impl Fn(&R) -> &[Triple] + Sync,
+    ) -> Vec<ValidationReport> {
+        records
+            .par_iter()
+            .map(|record| {
+                let triples = triples(record);
+                let data = match background {
+                    Some(background) => DataGraph::with_background(background, triples),
+                    None => DataGraph::new(triples),
+                };
+                self.validate(&data)
+            })
+            .collect()
     }
 }

@@ -2,6 +2,7 @@
 //! path and constraint read once into plain Rust values, with a warning for
 //! whatever the engine has to skip.
 
+use super::data::Interner;
 use super::path::{read_list, PropertyPath};
 use super::report::Severity;
 use super::sparql::{self, CompiledQuery, QueryForm};
@@ -15,6 +16,7 @@ use regex::Regex;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::path::Path as FsPath;
+use std::sync::atomic::{AtomicU64, Ordering as AtomicOrdering};
 use std::sync::Arc;
 
 pub(crate) type ShapeId = usize;
@@ -86,7 +88,7 @@ impl NodeKind {
         })
     }
 
-    pub(crate) fn accepts(self, term: &Term) -> bool {
+    pub(crate) fn accepts(self, term: TermRef<'_>) -> bool {
         let (iri, blank, literal) = (
             term.is_named_node(),
             term.is_blank_node(),
@@ -184,7 +186,8 @@ pub(crate) enum Constraint {
         allowed: Vec<ConstId>,
     },
     HasValue(Term),
-    In(HashSet<Term>),
+    /// The allowed values, interned for lookups by borrowed term.
+    In(Interner<Term>),
     Sparql(Box<SparqlConstraint>),
     Component(Box<ComponentConstraint>),
 }
@@ -205,6 +208,8 @@ pub(crate) struct Shape {
 /// validate any number of data graphs with it, in parallel if you like.
 #[derive(Debug)]
 pub struct ShapeSet {
+    /// Unique per compiled set, so a [`super::Background`] can remember what it prepared.
+    pub(crate) uid: u64,
     pub(crate) shapes: Vec<Shape>,
     /// Shapes with at least one target, in shapes-graph order.
     pub(crate) targeted: Vec<ShapeId>,
@@ -486,7 +491,9 @@ impl<'g> Compiler<'g> {
         // A shared node reached from several shapes would repeat its warning.
         let mut seen = HashSet::new();
         self.warnings.retain(|w| seen.insert(w.clone()));
+        static NEXT_UID: AtomicU64 = AtomicU64::new(1);
         ShapeSet {
+            uid: NEXT_UID.fetch_add(1, AtomicOrdering::Relaxed),
             shapes: self.shapes,
             targeted,
             constants: self.constants,
@@ -996,9 +1003,13 @@ impl<'g> Compiler<'g> {
         }
         for list in self.objects(node, "in") {
             match read_list(self.graph, list) {
-                Ok(members) => out.push(Constraint::In(
-                    members.into_iter().map(TermRef::into_owned).collect(),
-                )),
+                Ok(members) => {
+                    let mut allowed = Interner::with_offset(0);
+                    for member in members {
+                        allowed.insert(member);
+                    }
+                    out.push(Constraint::In(allowed));
+                }
                 Err(e) => self.warn(Some(node), format!("sh:in is skipped: {e}"), true),
             }
         }

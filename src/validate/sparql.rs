@@ -9,10 +9,10 @@
 //! for every focus node, blank nodes included (which a `VALUES` clause could
 //! not carry).
 
-use super::data::{DataGraph, Dictionary, TermId};
+use super::data::{DataGraph, Interner, TermId};
 use super::path::PropertyPath;
 use super::vocab::{self, sh};
-use oxrdf::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef, Triple, Variable};
+use oxrdf::{Graph, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Term, TermRef, Variable};
 use spareval::{InternalQuad, QueryEvaluator, QueryResults, QueryableDataset};
 use spargebra::algebra::{
     AggregateExpression, Expression, GraphPattern, OrderExpression, PropertyPathExpression,
@@ -552,9 +552,9 @@ impl Rewriter<'_> {
 pub(crate) struct SparqlView<'a> {
     pub(crate) data: &'a DataGraph<'a>,
     /// Terms of the validation run that the data graph does not contain.
-    pub(crate) extra: &'a Dictionary,
+    pub(crate) extra: &'a Interner<Term>,
     /// Terms the query itself produces (BIND, aggregates, constants).
-    pub(crate) produced: RefCell<Dictionary>,
+    pub(crate) produced: RefCell<Interner<Term>>,
     pub(crate) placeholders: Vec<(NamedNode, TermId)>,
     pub(crate) shapes_graph: Option<(TermId, &'a Graph)>,
 }
@@ -568,11 +568,11 @@ impl SparqlView<'_> {
         self.data
             .term(id)
             .or_else(|| self.extra.term(id))
-            .cloned()
-            .or_else(|| self.produced.borrow().term(id).cloned())
+            .map(TermRef::into_owned)
+            .or_else(|| self.produced.borrow().term(id).map(TermRef::into_owned))
     }
 
-    fn intern(&self, term: &Term) -> TermId {
+    fn intern(&self, term: TermRef<'_>) -> TermId {
         if let Some(id) = self.data.id(term).or_else(|| self.extra.get(term)) {
             return id;
         }
@@ -613,14 +613,11 @@ impl SparqlView<'_> {
         graph
             .iter()
             .filter(matches)
-            .map(|t| {
-                let t: Triple = t.into_owned();
-                InternalQuad {
-                    subject: self.intern(&t.subject.into()),
-                    predicate: self.intern(&t.predicate.into()),
-                    object: self.intern(&t.object),
-                    graph_name: Some(graph_id),
-                }
+            .map(|t| InternalQuad {
+                subject: self.intern(t.subject.into()),
+                predicate: self.intern(t.predicate.into()),
+                object: self.intern(t.object),
+                graph_name: Some(graph_id),
             })
             .collect()
     }
@@ -687,7 +684,7 @@ impl<'a> QueryableDataset<'a> for &'a SparqlView<'a> {
                 }
             }
         }
-        Ok(self.intern(&term))
+        Ok(self.intern(term.as_ref()))
     }
 
     fn externalize_term(&self, term: TermId) -> Result<Term, UnknownTermId> {

@@ -3,7 +3,9 @@
 //! other range components, `sh:lessThan`).
 
 use super::vocab::{RDF_LANG_STRING, XSD};
-use oxrdf::{Literal, Term};
+#[cfg(test)]
+use oxrdf::Literal;
+use oxrdf::{LiteralRef, TermRef};
 use oxsdatatypes::{
     Date, DateTime, DayTimeDuration, Decimal, Duration, GDay, GMonth, GMonthDay, GYear, GYearMonth,
     Time, YearMonthDuration,
@@ -96,7 +98,7 @@ impl Lexical {
     }
 
     /// Whether `literal` (already known to carry the datatype) is well-typed.
-    pub(crate) fn accepts(self, literal: &Literal) -> bool {
+    pub(crate) fn accepts(self, literal: LiteralRef<'_>) -> bool {
         let value = literal.value();
         match self {
             Lexical::String | Lexical::AnyUri => is_xml_text(value),
@@ -137,7 +139,8 @@ impl Lexical {
 /// lexical form outside that datatype's lexical space.
 #[cfg(test)]
 pub(crate) fn is_ill_typed(literal: &Literal) -> bool {
-    Lexical::for_datatype(literal.datatype().as_str()).is_some_and(|check| !check.accepts(literal))
+    Lexical::for_datatype(literal.datatype().as_str())
+        .is_some_and(|check| !check.accepts(literal.as_ref()))
 }
 
 fn is_xml_text(value: &str) -> bool {
@@ -269,7 +272,7 @@ enum Ordered<'a> {
     Duration(Duration),
 }
 
-fn ordered(literal: &Literal) -> Option<Ordered<'_>> {
+fn ordered(literal: LiteralRef<'_>) -> Option<Ordered<'_>> {
     let datatype = literal.datatype().as_str();
     let value = literal.value();
     if literal.language().is_some() {
@@ -316,8 +319,8 @@ fn as_double(value: &Ordered<'_>) -> Option<f64> {
 /// The order of two terms under SPARQL's `<`, `None` when they are not
 /// comparable (different families, IRIs, ill-typed literals, or date/times
 /// whose order depends on an unknown time zone).
-pub(crate) fn compare(left: &Term, right: &Term) -> Option<Ordering> {
-    let (Term::Literal(left), Term::Literal(right)) = (left, right) else {
+pub(crate) fn compare(left: TermRef<'_>, right: TermRef<'_>) -> Option<Ordering> {
+    let (TermRef::Literal(left), TermRef::Literal(right)) = (left, right) else {
         return None;
     };
     let (left, right) = (ordered(left)?, ordered(right)?);
@@ -336,7 +339,11 @@ pub(crate) fn compare(left: &Term, right: &Term) -> Option<Ordering> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use oxrdf::NamedNode;
+    use oxrdf::{NamedNode, Term};
+
+    fn compare(left: &Term, right: &Term) -> Option<Ordering> {
+        super::compare(left.as_ref(), right.as_ref())
+    }
 
     fn typed(value: &str, local: &str) -> Literal {
         Literal::new_typed_literal(value, NamedNode::new_unchecked(format!("{XSD}{local}")))
