@@ -128,6 +128,40 @@ async fn fixtures_harvest_serve_and_round_trip() {
         .map(|s| summary_row(&first, s)[7].parse::<usize>().unwrap())
         .sum();
     assert_eq!(quarantined, 5, "{}", stdout(&first));
+
+    // Stewards see each source's last run, its validation and what is held back.
+    let sources: serde_json::Value = get(&server.url("/api/sources")).await.json().await.unwrap();
+    let no = sources["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "no")
+        .unwrap();
+    assert_eq!(no["profile"], "dcat-ap-3");
+    assert_eq!(no["last_run"]["outcome"], "unchanged");
+    assert_eq!(no["last_run"]["validation"]["with_violations"], 2, "{no}");
+    let report: serde_json::Value = get(&server.url("/api/sources/se/report"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let held = report["quarantined"].as_array().unwrap();
+    assert_eq!(held.len(), 1, "{report}");
+    assert_eq!(
+        held[0]["resource"],
+        "https://data.socialstyrelsen.se/dataset/dodsorsaksregistret"
+    );
+    assert!(held[0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["severity"] == "Violation" && r["path"] == "http://purl.org/dc/terms/issued"));
+    assert_eq!(
+        get(&server.url("/api/sources/nowhere/report"))
+            .await
+            .status(),
+        404
+    );
     drop(server);
 
     // Lossless: without a gate, the union of the Norwegian records is the document, triple for triple.

@@ -11,12 +11,14 @@ use crate::config::{Config, SourceConfig};
 use crate::profiles::{Profile, Profiles};
 use crate::store::{
     CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome, SourceMeta,
+    ValidationSummary,
 };
 use chrono::Utc;
 use fetch::{FetchedDocument, Fetcher};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
 use oxrdf::{NamedNode, Triple};
 pub use record::{RecordGraph, RecordKind};
+use std::collections::HashMap;
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -155,39 +157,74 @@ pub async fn load_document(
 }
 
 /// Validates each record against the profile, in parallel, and marks the
-/// violating ones for quarantine. Returns (records checked, with warnings).
-pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> (usize, usize) {
+/// violating ones for quarantine.
+pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSummary {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = records.len().div_ceil(workers).max(1);
-    let warned = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        for part in records.chunks_mut(chunk) {
-            let warned = &warned;
-            scope.spawn(move || {
-                for record in part {
-                    if record.graph.kind == RecordKind::Unattached {
-                        continue;
+    let tallies: Vec<(usize, HashMap<String, usize>)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = records
+            .chunks_mut(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut warned = 0;
+                    let mut shapes: HashMap<String, usize> = HashMap::new();
+                    for record in part {
+                        if record.graph.kind == RecordKind::Unattached {
+                            continue;
+                        }
+                        let report = profile
+                            .validate_record(&record.graph.triples, &record.graph.linked_types);
+                        let violations = report.violations();
+                        if violations > 0 {
+                            for result in &report.results {
+                                if result.severity == crate::validate::Severity::Violation {
+                                    *shapes.entry(result.source_shape.to_string()).or_default() +=
+                                        1;
+                                }
+                            }
+                            record.quarantine = Some(Quarantine {
+                                report: report.to_graph().iter().map(|t| t.into_owned()).collect(),
+                                violations,
+                            });
+                        } else if !report.results.is_empty() {
+                            warned += 1;
+                        }
                     }
-                    let report =
-                        profile.validate_record(&record.graph.triples, &record.graph.linked_types);
-                    let violations = report.violations();
-                    if violations > 0 {
-                        record.quarantine = Some(Quarantine {
-                            report: report.to_graph().iter().map(|t| t.into_owned()).collect(),
-                            violations,
-                        });
-                    } else if !report.results.is_empty() {
-                        warned.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    }
-                }
-            });
-        }
+                    (warned, shapes)
+                })
+            })
+            .collect();
+        handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let checked = records
+    let mut summary = ValidationSummary {
+        profile: profile.name.clone(),
+        ..Default::default()
+    };
+    let mut shapes: HashMap<String, usize> = HashMap::new();
+    for (warned, part) in tallies {
+        summary.with_warnings += warned;
+        for (shape, n) in part {
+            *shapes.entry(shape).or_default() += n;
+        }
+    }
+    for record in records
         .iter()
         .filter(|r| r.graph.kind != RecordKind::Unattached)
-        .count();
-    (checked, warned.into_inner())
+    {
+        summary.checked += 1;
+        if record.quarantine.is_some() {
+            summary.with_violations += 1;
+        }
+    }
+    summary.conforming = summary.checked - summary.with_violations;
+    let mut top: Vec<(String, usize)> = shapes
+        .into_iter()
+        .map(|(shape, n)| (shape.trim_matches(['<', '>']).to_string(), n))
+        .collect();
+    top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    top.truncate(10);
+    summary.top_violated_shapes = top;
+    summary
 }
 
 /// Fetches, parses and splits one source, without touching the store.
@@ -270,6 +307,7 @@ pub async fn harvest_source(
         location: meta.location.clone(),
         format: None,
         error: None,
+        validation: None,
     };
     let result = async {
         let mut parsed = collect_source(config, source).await?;
@@ -278,14 +316,15 @@ pub async fn harvest_source(
                 .get(name)
                 .map_err(|e| HarvestError::Internal(e.to_string()))?;
             let records = std::mem::take(&mut parsed.records);
-            let records = tokio::task::spawn_blocking(move || {
+            let (records, summary) = tokio::task::spawn_blocking(move || {
                 let mut records = records;
-                gate(&profile, &mut records);
-                records
+                let summary = gate(&profile, &mut records);
+                (records, summary)
             })
             .await
             .map_err(|e| HarvestError::Internal(e.to_string()))?;
             parsed.records = records;
+            run.validation = Some(summary);
         }
         run.location = parsed.location.clone();
         run.format = Some(parsed.format.media_type().to_string());

@@ -1,5 +1,6 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
+pub mod sources;
 pub mod sparql;
 pub mod worker;
 
@@ -100,6 +101,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
+        .route("/api/sources", get(sources::list))
+        .route("/api/sources/{name}/report", get(sources::report))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

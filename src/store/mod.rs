@@ -122,6 +122,21 @@ pub struct HarvestRun {
     pub location: String,
     pub format: Option<String>,
     pub error: Option<String>,
+    /// What the gate found, when the source has a profile.
+    pub validation: Option<ValidationSummary>,
+}
+
+/// A run's validation, per source: how many records were checked, how they
+/// fared, and which shapes were violated most.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct ValidationSummary {
+    pub profile: String,
+    pub checked: usize,
+    pub conforming: usize,
+    pub with_warnings: usize,
+    pub with_violations: usize,
+    /// (shape IRI, number of Violation results), most frequent first.
+    pub top_violated_shapes: Vec<(String, usize)>,
 }
 
 impl HarvestRun {
@@ -973,6 +988,38 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             g.clone(),
         ));
     }
+    if let Some(summary) = &run.validation {
+        for (local, value) in [
+            ("checked", summary.checked),
+            ("conforming", summary.conforming),
+            ("withWarnings", summary.with_warnings),
+            ("withViolations", summary.with_violations),
+        ] {
+            quads.push(Quad::new(node.clone(), kat(local), count(value), g.clone()));
+        }
+        quads.push(Quad::new(
+            node.clone(),
+            kat("profile"),
+            Literal::from(summary.profile.as_str()),
+            g.clone(),
+        ));
+        for (rank, (shape, n)) in summary.top_violated_shapes.iter().enumerate() {
+            let entry = NamedNode::new_unchecked(format!("{}#violated-{rank}", node.as_str()));
+            quads.push(Quad::new(
+                node.clone(),
+                kat("violatedShape"),
+                entry.clone(),
+                g.clone(),
+            ));
+            quads.push(Quad::new(
+                entry.clone(),
+                kat("shape"),
+                NamedNode::new_unchecked(shape.as_str()),
+                g.clone(),
+            ));
+            quads.push(Quad::new(entry, kat("violations"), count(*n), g.clone()));
+        }
+    }
     if let Some(error) = &run.error {
         quads.push(Quad::new(
             node.clone(),
@@ -1038,6 +1085,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             location: "test".into(),
             format: None,
             error: None,
+            validation: None,
         }
     }
 

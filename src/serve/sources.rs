@@ -1,0 +1,251 @@
+//! Steward endpoints: `GET /api/sources` (every source with its last run and
+//! validation summary) and `GET /api/sources/{name}/report` (the last run's
+//! validation: top violated shapes and the quarantined records with their
+//! results).
+
+use super::{AppState, ServeError};
+use crate::store::lexical;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use oxigraph::model::Term;
+use oxigraph::sparql::{QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+const PREFIXES: &str = "PREFIX kat: <https://w3id.org/katalog/ns#>\n\
+PREFIX prov: <http://www.w3.org/ns/prov#>\n\
+PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n\
+PREFIX sh: <http://www.w3.org/ns/shacl#>\n";
+
+/// Most quarantined records listed in one report.
+const MAX_RECORDS: usize = 200;
+
+fn select(store: &Store, query: &str) -> Result<Vec<HashMap<String, Term>>, ServeError> {
+    let results = SparqlEvaluator::new()
+        .parse_query(&format!("{PREFIXES}{query}"))
+        .map_err(|e| ServeError::Internal(format!("steward query: {e}")))?
+        .on_store(store)
+        .execute()
+        .map_err(|e| ServeError::Internal(format!("steward query: {e}")))?;
+    let QueryResults::Solutions(solutions) = results else {
+        return Ok(Vec::new());
+    };
+    let mut rows = Vec::new();
+    for solution in solutions {
+        let solution = solution.map_err(|e| ServeError::Internal(e.to_string()))?;
+        rows.push(
+            solution
+                .iter()
+                .map(|(v, t)| (v.as_str().to_string(), lexical::from_store(t.clone())))
+                .collect(),
+        );
+    }
+    Ok(rows)
+}
+
+fn text(term: Option<&Term>) -> Value {
+    match term {
+        Some(Term::Literal(l)) => match l.value().parse::<u64>() {
+            Ok(n)
+                if l.datatype().as_str().ends_with("Integer")
+                    || l.datatype().as_str().ends_with("#integer") =>
+            {
+                json!(n)
+            }
+            _ => json!(l.value()),
+        },
+        Some(Term::NamedNode(n)) => json!(n.as_str()),
+        Some(Term::BlankNode(b)) => json!(format!("_:{}", b.as_str())),
+        None => Value::Null,
+    }
+}
+
+fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
+    let rows = select(
+        store,
+        &format!(
+            "SELECT * WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+               ?run a kat:HarvestRun ; kat:sourceName \"{source}\" ; prov:startedAtTime ?started ;
+                    prov:endedAtTime ?ended ; kat:outcome ?outcome ; kat:new ?new ; kat:changed ?changed ;
+                    kat:unchanged ?unchanged ; kat:deleted ?deleted ; kat:failed ?failed .
+               OPTIONAL {{ ?run kat:quarantined ?quarantined }}
+               OPTIONAL {{ ?run kat:error ?error }}
+               OPTIONAL {{ ?run kat:profile ?profile ; kat:checked ?checked ; kat:conforming ?conforming ;
+                               kat:withWarnings ?with_warnings ; kat:withViolations ?with_violations }}
+             }} }} ORDER BY DESC(?started) LIMIT 1"
+        ),
+    )?;
+    let Some(row) = rows.first() else {
+        return Ok(Value::Null);
+    };
+    let mut run = Map::new();
+    for key in [
+        "run",
+        "started",
+        "ended",
+        "outcome",
+        "new",
+        "changed",
+        "unchanged",
+        "deleted",
+        "failed",
+        "quarantined",
+        "error",
+    ] {
+        run.insert(key.to_string(), text(row.get(key)));
+    }
+    if row.contains_key("profile") {
+        let mut validation = Map::new();
+        for key in [
+            "profile",
+            "checked",
+            "conforming",
+            "with_warnings",
+            "with_violations",
+        ] {
+            validation.insert(key.to_string(), text(row.get(key)));
+        }
+        run.insert("validation".into(), Value::Object(validation));
+    }
+    Ok(Value::Object(run))
+}
+
+pub async fn list(State(state): State<AppState>) -> Response {
+    let store = state.store.clone();
+    let config = state.config.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let counts = store
+            .published_counts()
+            .map_err(|e| ServeError::Internal(e.to_string()))?;
+        let mut sources = Vec::new();
+        for source in &config.sources {
+            let mut published = Map::new();
+            for (name, kind, n) in &counts {
+                if name == &source.name {
+                    published.insert(kind.label().to_string(), json!(n));
+                }
+            }
+            sources.push(json!({
+                "name": source.name,
+                "country": source.country,
+                "url": config.location(source).to_string(),
+                "profile": source.profile,
+                "schedule": source.schedule,
+                "published": published,
+                "last_run": last_run(store.oxigraph(), &source.name)?,
+            }));
+        }
+        Ok::<_, ServeError>(json!({ "sources": sources }))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(body)) => Json(body).into_response(),
+        Ok(Err(error)) => error.into_response(),
+        Err(error) => ServeError::Internal(error.to_string()).into_response(),
+    }
+}
+
+pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> Response {
+    if state.config.source(&name).is_none() {
+        let known: Vec<&str> = state
+            .config
+            .sources
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        return (
+            axum::http::StatusCode::NOT_FOUND,
+            format!(
+                "no source named {name:?}; the sources are: {}\n",
+                known.join(", ")
+            ),
+        )
+            .into_response();
+    }
+    let store = state.store.clone();
+    let outcome = tokio::task::spawn_blocking(move || {
+        let store = store.oxigraph();
+        let run = last_run(store, &name)?;
+        let top = select(
+            store,
+            &format!(
+                "SELECT ?shape ?violations WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+                   {{ SELECT ?run WHERE {{ ?run a kat:HarvestRun ; kat:sourceName \"{name}\" ;
+                        prov:startedAtTime ?started }} ORDER BY DESC(?started) LIMIT 1 }}
+                   ?run kat:violatedShape ?entry . ?entry kat:shape ?shape ; kat:violations ?violations
+                 }} }} ORDER BY DESC(?violations)"
+            ),
+        )?;
+        let top: Vec<Value> = top
+            .iter()
+            .map(|row| json!({ "shape": text(row.get("shape")), "violations": text(row.get("violations")) }))
+            .collect();
+        let held = select(
+            store,
+            &format!(
+                "SELECT ?id ?resource ?state ?stale WHERE {{ GRAPH <urn:katalog:graph:records> {{
+                   ?record kat:sourceName \"{name}\" ; kat:recordId ?id ; foaf:primaryTopic ?resource ;
+                           kat:state ?state ; kat:quarantinedHash ?hash .
+                   OPTIONAL {{ ?record kat:stale ?stale }}
+                 }} }} ORDER BY ?resource LIMIT {MAX_RECORDS}"
+            ),
+        )?;
+        let mut records = Vec::new();
+        for row in &held {
+            let Some(Term::Literal(id)) = row.get("id") else {
+                continue;
+            };
+            let id = id.value();
+            if !id.chars().all(|c| c.is_ascii_hexdigit()) {
+                continue;
+            }
+            let results = select(
+                store,
+                &format!(
+                    "SELECT ?focus ?path ?severity ?message ?value ?shape WHERE {{
+                       GRAPH <urn:katalog:quarantine:{id}> {{
+                         ?r a sh:ValidationResult ; sh:focusNode ?focus ; sh:resultSeverity ?severity ;
+                            sh:sourceShape ?shape .
+                         OPTIONAL {{ ?r sh:resultPath ?path FILTER(isIRI(?path)) }}
+                         OPTIONAL {{ ?r sh:resultMessage ?message }}
+                         OPTIONAL {{ ?r sh:value ?value }}
+                       }} }}"
+                ),
+            )?;
+            let results: Vec<Value> = results
+                .iter()
+                .map(|r| {
+                    json!({
+                        "severity": text(r.get("severity")).as_str().and_then(|s| s.rsplit('#').next()).unwrap_or(""),
+                        "focus_node": text(r.get("focus")),
+                        "path": text(r.get("path")),
+                        "message": text(r.get("message")),
+                        "value": text(r.get("value")),
+                        "shape": text(r.get("shape")),
+                    })
+                })
+                .collect();
+            records.push(json!({
+                "id": id,
+                "resource": text(row.get("resource")),
+                "state": text(row.get("state")),
+                "stale": row.contains_key("stale"),
+                "results": results,
+            }));
+        }
+        Ok::<_, ServeError>(json!({
+            "source": name,
+            "last_run": run,
+            "top_violated_shapes": top,
+            "quarantined": records,
+        }))
+    })
+    .await;
+    match outcome {
+        Ok(Ok(body)) => Json(body).into_response(),
+        Ok(Err(error)) => error.into_response(),
+        Err(error) => ServeError::Internal(error.to_string()).into_response(),
+    }
+}
