@@ -341,7 +341,7 @@ impl<'a> Run<'a> {
             None => vec![focus],
         };
         for constraint in &shape.constraints {
-            self.check(id, shape, constraint, focus, &values, sink);
+            self.check(shape, constraint, focus, &values, sink);
             if sink.done() {
                 return;
             }
@@ -465,7 +465,6 @@ impl<'a> Run<'a> {
 
     fn check(
         &mut self,
-        shape_id: ShapeId,
         shape: &Shape,
         constraint: &Constraint,
         focus: TermId,
@@ -941,10 +940,10 @@ impl<'a> Run<'a> {
                 }
             }
             Constraint::Sparql(constraint) => {
-                self.sparql_constraint(shape_id, shape, constraint, focus, sink)
+                self.sparql_constraint(shape, constraint, focus, sink)
             }
             Constraint::Component(constraint) => {
-                self.component_constraint(shape_id, shape, constraint, focus, values, sink)
+                self.component_constraint(shape, constraint, focus, values, sink)
             }
         }
     }
@@ -976,7 +975,6 @@ impl<'a> Run<'a> {
 
     fn sparql_constraint(
         &mut self,
-        _shape_id: ShapeId,
         shape: &Shape,
         constraint: &SparqlConstraint,
         focus: TermId,
@@ -1083,7 +1081,6 @@ impl<'a> Run<'a> {
 
     fn component_constraint(
         &mut self,
-        _shape_id: ShapeId,
         shape: &Shape,
         constraint: &ComponentConstraint,
         focus: TermId,
