@@ -15,7 +15,7 @@ use oxrdf::{BlankNode, Literal, NamedNode, NamedNodeRef, Term, TermRef};
 use spareval::QueryEvaluator;
 use std::cell::RefCell;
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 /// Constant-cache mark for a constant the data graph does not contain
@@ -26,6 +26,28 @@ const ABSENT: u32 = u32::MAX - 1;
 /// creates; it keeps term lookups total without panicking.
 static MISSING: LazyLock<Term> =
     LazyLock::new(|| BlankNode::new_unchecked("katalog-missing-term").into());
+
+/// Nodes in the order found, with a membership test that stays cheap in
+/// large class hierarchies.
+struct Visited {
+    order: Vec<TermId>,
+    seen: HashSet<TermId, FastHash>,
+}
+
+impl Visited {
+    fn new(first: TermId) -> Self {
+        Visited {
+            order: vec![first],
+            seen: [first].into_iter().collect(),
+        }
+    }
+
+    fn insert(&mut self, node: TermId) {
+        if self.seen.insert(node) {
+            self.order.push(node);
+        }
+    }
+}
 
 /// Where results go: collected for the report, or (when checking whether a
 /// node conforms to a shape) only noted, stopping at the first one.
@@ -182,23 +204,21 @@ impl<'a> Run<'a> {
 
     /// `class` and all its subclasses (`rdfs:subClassOf*` inverse).
     fn subclasses_of(&self, class: TermId) -> Vec<TermId> {
-        let mut found = vec![class];
+        let mut found = Visited::new(class);
         let Some(sub_class_of) = self.data.sub_class_of else {
-            return found;
+            return found.order;
         };
         let mut next = 0;
-        while next < found.len() {
-            let mut subs = Vec::new();
-            self.data
-                .push_subjects(sub_class_of, found[next], &mut subs);
-            for sub in subs {
-                if !found.contains(&sub) {
-                    found.push(sub);
-                }
+        let mut subs = Vec::new();
+        while let Some(&class) = found.order.get(next) {
+            subs.clear();
+            self.data.push_subjects(sub_class_of, class, &mut subs);
+            for &sub in &subs {
+                found.insert(sub);
             }
             next += 1;
         }
-        found
+        found.order
     }
 
     fn is_subclass(&mut self, sub: TermId, class: TermId) -> bool {
@@ -211,20 +231,16 @@ impl<'a> Run<'a> {
         if let Some(known) = self.subclass_memo.get(&(sub, class)) {
             return *known;
         }
-        let mut seen = vec![sub];
+        let mut seen = Visited::new(sub);
         let mut next = 0;
         let mut found = false;
-        while next < seen.len() && !found {
-            let mut supers = Vec::new();
-            self.data
-                .push_objects(seen[next], sub_class_of, &mut supers);
-            for sup in supers {
-                if sup == class {
-                    found = true;
-                }
-                if !seen.contains(&sup) {
-                    seen.push(sup);
-                }
+        let mut supers = Vec::new();
+        while let (Some(&node), false) = (seen.order.get(next), found) {
+            supers.clear();
+            self.data.push_objects(node, sub_class_of, &mut supers);
+            for &sup in &supers {
+                found |= sup == class;
+                seen.insert(sup);
             }
             next += 1;
         }
@@ -299,19 +315,19 @@ impl<'a> Run<'a> {
 
     /// Nodes reachable from `from` in one or more steps of `inner`.
     fn closure(&mut self, inner: &Path, from: TermId, forward: bool, out: &mut Vec<TermId>) {
-        let mut reached: Vec<TermId> = Vec::new();
+        let mut reached: HashSet<TermId, FastHash> = HashSet::default();
         let mut frontier = vec![from];
+        let mut next = Vec::new();
         while let Some(node) = frontier.pop() {
-            let mut next = Vec::new();
+            next.clear();
             self.walk(inner, node, forward, &mut next);
-            for n in next {
-                if !reached.contains(&n) {
-                    reached.push(n);
+            for &n in &next {
+                if reached.insert(n) {
+                    out.push(n);
                     frontier.push(n);
                 }
             }
         }
-        out.extend(reached);
     }
 
     fn validate_shape(&mut self, id: ShapeId, focus: TermId, sink: &mut Sink) {
@@ -325,7 +341,7 @@ impl<'a> Run<'a> {
             None => vec![focus],
         };
         for constraint in &shape.constraints {
-            self.check(id, shape, constraint, focus, &values, sink);
+            self.check(shape, constraint, focus, &values, sink);
             if sink.done() {
                 return;
             }
@@ -449,7 +465,6 @@ impl<'a> Run<'a> {
 
     fn check(
         &mut self,
-        shape_id: ShapeId,
         shape: &Shape,
         constraint: &Constraint,
         focus: TermId,
@@ -925,10 +940,10 @@ impl<'a> Run<'a> {
                 }
             }
             Constraint::Sparql(constraint) => {
-                self.sparql_constraint(shape_id, shape, constraint, focus, sink)
+                self.sparql_constraint(shape, constraint, focus, sink)
             }
             Constraint::Component(constraint) => {
-                self.component_constraint(shape_id, shape, constraint, focus, values, sink)
+                self.component_constraint(shape, constraint, focus, values, sink)
             }
         }
     }
@@ -960,7 +975,6 @@ impl<'a> Run<'a> {
 
     fn sparql_constraint(
         &mut self,
-        _shape_id: ShapeId,
         shape: &Shape,
         constraint: &SparqlConstraint,
         focus: TermId,
@@ -1067,7 +1081,6 @@ impl<'a> Run<'a> {
 
     fn component_constraint(
         &mut self,
-        _shape_id: ShapeId,
         shape: &Shape,
         constraint: &ComponentConstraint,
         focus: TermId,

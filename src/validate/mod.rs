@@ -119,3 +119,132 @@ impl ShapeSet {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use oxrdf::Graph;
+    use std::io::Write;
+
+    fn graph(turtle: &str) -> Graph {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(turtle.as_bytes())
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()
+            .expect("test Turtle parses")
+    }
+
+    #[test]
+    fn the_engine_types_cross_threads() {
+        fn shareable<T: Send + Sync>() {}
+        shareable::<ShapeSet>();
+        shareable::<Background>();
+        shareable::<DataGraph<'static>>();
+        shareable::<ValidationReport>();
+    }
+
+    #[test]
+    fn defects_become_warnings_and_strictness_is_opt_in() {
+        let shapes = ShapeSet::from_graph(&graph(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+             ex:S sh:targetClass ex:C ;
+                sh:shape ex:Other ;
+                sh:property [ sh:minCount 1 ] ;
+                sh:property [ sh:path ex:p ; sh:pattern \"(\" ] ;
+                sh:property [ sh:path ex:q ; sh:in [ <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> ex:a ] ] ;
+                sh:property [ sh:path ex:r ; sh:minCount 1 ] .",
+        ));
+        let text: Vec<String> = shapes.warnings().iter().map(ToString::to_string).collect();
+        assert!(text.iter().any(|w| w.contains("sh:shape")), "{text:?}");
+        assert!(text.iter().any(|w| w.contains("no sh:path")), "{text:?}");
+        assert!(text.iter().any(|w| w.contains("sh:pattern")), "{text:?}");
+        assert!(
+            text.iter().any(|w| w.contains("sh:in is skipped")),
+            "{text:?}"
+        );
+        let error = shapes
+            .check_well_formed()
+            .expect_err("a path-less property shape is ill-formed");
+        assert!(
+            !error
+                .problems
+                .iter()
+                .any(|w| w.message.contains("sh:shape")),
+            "unknown terms are not ill-formed"
+        );
+        // What is left still validates.
+        let data = graph("<http://example.org/x> a <http://example.org/C> .");
+        let report = shapes.validate(&DataGraph::from_graph(&data));
+        assert_eq!(report.results.len(), 1);
+        assert_eq!(
+            report.results[0]
+                .path
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
+            Some("<http://example.org/r>")
+        );
+    }
+
+    #[test]
+    fn shapes_files_load_and_name_their_errors() {
+        let mut good = tempfile::Builder::new()
+            .suffix(".ttl")
+            .tempfile()
+            .expect("temp file");
+        writeln!(
+            good,
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n<#S> sh:targetNode <#x> ; sh:nodeKind sh:Literal ."
+        )
+        .expect("write");
+        let shapes = ShapeSet::from_files(&[good.path()]).expect("valid Turtle");
+        assert_eq!(shapes.len(), 1);
+        let report = shapes.validate(&DataGraph::new(&Vec::<Triple>::new()));
+        assert_eq!(
+            report.results.len(),
+            1,
+            "relative IRIs resolve against the file"
+        );
+
+        let mut bad = tempfile::Builder::new()
+            .suffix(".ttl")
+            .tempfile()
+            .expect("temp file");
+        writeln!(
+            bad,
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n\n<#S> sh:targetNode ."
+        )
+        .expect("write");
+        let error = ShapeSet::from_files(&[good.path(), bad.path()]).expect_err("broken Turtle");
+        assert!(
+            matches!(error, LoadError::Syntax { line: Some(3), .. }),
+            "{error}"
+        );
+        assert!(error
+            .to_string()
+            .contains(&bad.path().display().to_string()));
+    }
+
+    #[test]
+    fn validate_all_keeps_the_order_of_the_records() {
+        let shapes = ShapeSet::from_graph(&graph(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+             ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .",
+        ));
+        let records: Vec<Vec<Triple>> = (0..50)
+            .map(|i| {
+                let text = if i % 3 == 0 {
+                    format!("<http://example.org/r{i}> a <http://example.org/C> .")
+                } else {
+                    format!("<http://example.org/r{i}> a <http://example.org/C> ; <http://example.org/p> 1 .")
+                };
+                graph(&text).iter().map(|t| t.into_owned()).collect()
+            })
+            .collect();
+        let reports = shapes.validate_all(None, &records, |r| r.as_slice());
+        for (i, report) in reports.iter().enumerate() {
+            assert_eq!(report.conforms, i % 3 != 0, "record {i}");
+        }
+    }
+}

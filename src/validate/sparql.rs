@@ -46,10 +46,11 @@ pub(crate) enum QueryForm {
 pub(crate) struct CompiledQuery {
     pub(crate) query: Query,
     pub(crate) form: QueryForm,
-    /// The pre-bound variables, in the order their values are given at run
-    /// time: `this`, `currentShape`, `shapesGraph`, then `value` (ASK only),
-    /// then the component's parameters.
-    pub(crate) prebound: Vec<Variable>,
+    /// The IRI standing for each pre-bound variable in the rewritten query,
+    /// in the order their values are given at run time: `this`,
+    /// `currentShape`, `shapesGraph`, then `value` (ASK only), then the
+    /// component's parameters.
+    pub(crate) placeholders: Vec<NamedNode>,
     /// Whether the query names `$shapesGraph` (then the shapes graph is in the dataset).
     pub(crate) reads_shapes_graph: bool,
 }
@@ -194,10 +195,11 @@ impl CompiledQuery {
                 base_iri,
             },
         };
+        let placeholders = prebound.iter().map(placeholder).collect();
         Ok(CompiledQuery {
             query,
             form,
-            prebound,
+            placeholders,
             reads_shapes_graph,
         })
     }
@@ -555,7 +557,7 @@ pub(crate) struct SparqlView<'a> {
     pub(crate) extra: &'a Interner<Term>,
     /// Terms the query itself produces (BIND, aggregates, constants).
     pub(crate) produced: RefCell<Interner<Term>>,
-    pub(crate) placeholders: Vec<(NamedNode, TermId)>,
+    pub(crate) placeholders: Vec<(&'a NamedNode, TermId)>,
     pub(crate) shapes_graph: Option<(TermId, &'a Graph)>,
 }
 
@@ -679,7 +681,7 @@ impl<'a> QueryableDataset<'a> for &'a SparqlView<'a> {
     fn internalize_term(&self, term: Term) -> Result<TermId, UnknownTermId> {
         if let Term::NamedNode(node) = &term {
             if node.as_str().starts_with(PLACEHOLDER) {
-                if let Some((_, id)) = self.placeholders.iter().find(|(p, _)| p == node) {
+                if let Some((_, id)) = self.placeholders.iter().find(|(p, _)| *p == node) {
                     return Ok(*id);
                 }
             }
@@ -693,12 +695,14 @@ impl<'a> QueryableDataset<'a> for &'a SparqlView<'a> {
 }
 
 /// Pairs each pre-bound variable's placeholder with its value.
-pub(crate) fn placeholders(query: &CompiledQuery, values: &[TermId]) -> Vec<(NamedNode, TermId)> {
+pub(crate) fn placeholders<'q>(
+    query: &'q CompiledQuery,
+    values: &[TermId],
+) -> Vec<(&'q NamedNode, TermId)> {
     query
-        .prebound
+        .placeholders
         .iter()
-        .zip(values)
-        .map(|(variable, id)| (placeholder(variable), *id))
+        .zip(values.iter().copied())
         .collect()
 }
 
