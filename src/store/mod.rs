@@ -928,37 +928,6 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             Literal::from(run.location.as_str()),
             g.clone(),
         ),
-        Quad::new(node.clone(), kat("new"), count(run.counts.new), g.clone()),
-        Quad::new(
-            node.clone(),
-            kat("changed"),
-            count(run.counts.changed),
-            g.clone(),
-        ),
-        Quad::new(
-            node.clone(),
-            kat("unchanged"),
-            count(run.counts.unchanged),
-            g.clone(),
-        ),
-        Quad::new(
-            node.clone(),
-            kat("deleted"),
-            count(run.counts.deleted),
-            g.clone(),
-        ),
-        Quad::new(
-            node.clone(),
-            kat("failed"),
-            count(run.counts.failed),
-            g.clone(),
-        ),
-        Quad::new(
-            node.clone(),
-            kat("quarantined"),
-            count(run.counts.quarantined),
-            g.clone(),
-        ),
         Quad::new(node.clone(), kat("triples"), count(run.triples), g.clone()),
         // The source's own description, kept current by each run.
         Quad::new(
@@ -987,6 +956,16 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             Literal::from(format.as_str()),
             g.clone(),
         ));
+    }
+    for (local, value) in [
+        ("new", run.counts.new),
+        ("changed", run.counts.changed),
+        ("unchanged", run.counts.unchanged),
+        ("deleted", run.counts.deleted),
+        ("failed", run.counts.failed),
+        ("quarantined", run.counts.quarantined),
+    ] {
+        quads.push(Quad::new(node.clone(), kat(local), count(value), g.clone()));
     }
     if let Some(summary) = &run.validation {
         for (local, value) in [
