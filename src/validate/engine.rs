@@ -28,23 +28,34 @@ static MISSING: LazyLock<Term> =
     LazyLock::new(|| BlankNode::new_unchecked("katalog-missing-term").into());
 
 /// Nodes in the order found, with a membership test that stays cheap in
-/// large class hierarchies.
+/// large class hierarchies (a set is only built once the list grows).
 struct Visited {
     order: Vec<TermId>,
-    seen: HashSet<TermId, FastHash>,
+    seen: Option<HashSet<TermId, FastHash>>,
 }
+
+/// Below this many nodes a linear scan beats hashing.
+const VISITED_SCAN_LIMIT: usize = 32;
 
 impl Visited {
     fn new(first: TermId) -> Self {
         Visited {
             order: vec![first],
-            seen: [first].into_iter().collect(),
+            seen: None,
         }
     }
 
     fn insert(&mut self, node: TermId) {
-        if self.seen.insert(node) {
-            self.order.push(node);
+        let new = match &mut self.seen {
+            Some(seen) => seen.insert(node),
+            None => !self.order.contains(&node),
+        };
+        if !new {
+            return;
+        }
+        self.order.push(node);
+        if self.seen.is_none() && self.order.len() > VISITED_SCAN_LIMIT {
+            self.seen = Some(self.order.iter().copied().collect());
         }
     }
 }
@@ -1236,6 +1247,18 @@ mod tests {
             "ex:S sh:targetNode ex:a, ex:b, ex:c, \"lit\" ; sh:class ex:Agent .",
             "ex:Org rdfs:subClassOf ex:Agent . ex:a a ex:Org . ex:b a ex:Other .",
             &["Class 'lit' 'lit'", "Class b b", "Class c c"],
+        );
+    }
+
+    #[test]
+    fn class_and_targets_follow_deep_hierarchies() {
+        let chain: String = (0..100)
+            .map(|i| format!("ex:C{} rdfs:subClassOf ex:C{i} . ", i + 1))
+            .collect();
+        check(
+            "ex:S sh:targetClass ex:C0 ; sh:class ex:C1 .",
+            &format!("{chain} ex:deep a ex:C100 . ex:top a ex:C0 ."),
+            &["Class top top"],
         );
     }
 
