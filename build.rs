@@ -32,11 +32,12 @@ fn main() {
     let mut code = String::from("/// Files of `shapes/` and `vocab/`: (path relative to the crate, content).\npub static EMBEDDED: &[(&str, &str)] = &[\n");
     for file in &files {
         let name = file.to_string_lossy().replace('\\', "/");
-        let absolute = root.join(file);
+        // Resolved when the crate compiles, not when this script ran: the
+        // script's output outlives a move of the checkout (CI reuses one target
+        // directory for clones in different places).
         let _ = writeln!(
             code,
-            "    ({name:?}, include_str!({:?})),",
-            absolute.to_string_lossy()
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/{name}\"))),"
         );
     }
     code.push_str("];\n");
