@@ -106,7 +106,7 @@ ICD10_CODES_NB = {
     "C25": "Ondartet svulst i bukspyttkjertel",
     "C34": "Ondartet svulst i bronkie og lunge",
     "C50": "Ondartet svulst i bryst",
-    "C61": "Ondartet svulst i blærehalskjertel",
+    "C61": "Ondartet svulst i prostata",
     "F20": "Schizofreni",
     "F32": "Depressiv episode",
     "G10": "Huntingtons sykdom",
