@@ -201,3 +201,131 @@ mod tests {
         );
     }
 }
+
+/// The disease vocabularies (`vocab/icd10.ttl`, `vocab/orphanet.ttl`) are not
+/// a profile's background; search reads them. These tests check the facts a
+/// search relies on: the hierarchy, the labels and the Orphanet-to-ICD-10 links.
+#[cfg(test)]
+mod disease_vocabulary_tests {
+    use super::*;
+    use oxrdf::vocab::rdf;
+    use oxrdf::{NamedNode, NamedNodeRef, TermRef};
+
+    const SKOS: &str = "http://www.w3.org/2004/02/skos/core#";
+    const ICD10: &str = "http://id.who.int/icd/release/10/";
+    const ORDO: &str = "http://www.orpha.net/ORDO/Orphanet_";
+
+    fn skos(local: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{SKOS}{local}"))
+    }
+
+    fn load(paths: &[&str]) -> Graph {
+        let mut graph = Graph::new();
+        for path in paths {
+            let text = embedded(path).unwrap_or_else(|| panic!("{path} is not embedded"));
+            for triple in parse_turtle(path, text).unwrap_or_else(|e| panic!("{e}")) {
+                graph.insert(&triple);
+            }
+        }
+        graph
+    }
+
+    fn objects(graph: &Graph, subject: &str, predicate: &NamedNode) -> Vec<String> {
+        let subject = NamedNode::new_unchecked(subject);
+        graph
+            .objects_for_subject_predicate(&subject, predicate)
+            .map(|o| match o {
+                TermRef::NamedNode(n) => n.as_str().to_string(),
+                TermRef::Literal(l) => match l.language() {
+                    Some(lang) => format!("{}@{lang}", l.value()),
+                    None => l.value().to_string(),
+                },
+                other => other.to_string(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn icd10_hierarchy_runs_from_subcategory_to_chapter() {
+        let graph = load(&["vocab/icd10.ttl"]);
+        let broader = skos("broader");
+        let e11 = format!("{ICD10}E11");
+        assert_eq!(
+            objects(&graph, &format!("{ICD10}E11.9"), &broader),
+            [format!("{ICD10}E11")]
+        );
+        assert_eq!(objects(&graph, &e11, &broader), [format!("{ICD10}E10-E14")]);
+        assert_eq!(
+            objects(&graph, &format!("{ICD10}E10-E14"), &broader),
+            [format!("{ICD10}IV")]
+        );
+        let chapter = format!("{ICD10}IV");
+        assert!(objects(&graph, &chapter, &broader).is_empty());
+        assert_eq!(
+            objects(&graph, &chapter, &skos("topConceptOf")),
+            ["http://id.who.int/icd/release/10"]
+        );
+        assert_eq!(objects(&graph, &chapter, &skos("notation")), ["IV"]);
+        let labels = objects(&graph, &e11, &skos("prefLabel"));
+        assert!(
+            labels
+                .iter()
+                .any(|l| l.ends_with("@en") && l.to_lowercase().contains("diabetes")),
+            "{labels:?}"
+        );
+        let chapter_labels = objects(&graph, &chapter, &skos("prefLabel"));
+        assert!(
+            chapter_labels.iter().any(|l| l.ends_with("@nb")),
+            "chapter IV has no Norwegian label: {chapter_labels:?}"
+        );
+        let chapters = graph
+            .subjects_for_predicate_object(
+                &skos("topConceptOf"),
+                NamedNodeRef::new_unchecked("http://id.who.int/icd/release/10"),
+            )
+            .count();
+        assert_eq!(chapters, 22);
+    }
+
+    #[test]
+    fn orphanet_codes_are_labelled_and_linked_to_icd10() {
+        let graph = load(&["vocab/orphanet.ttl"]);
+        let marfan = format!("{ORDO}558");
+        assert_eq!(objects(&graph, &marfan, &skos("notation")), ["ORPHA:558"]);
+        assert_eq!(
+            objects(&graph, &marfan, &skos("prefLabel")),
+            ["Marfan syndrome@en"]
+        );
+        assert_eq!(
+            objects(&graph, &marfan, &skos("exactMatch")),
+            [format!("{ICD10}Q87.4")]
+        );
+        assert_eq!(
+            objects(&graph, &format!("{ORDO}586"), &skos("prefLabel")),
+            ["Cystic fibrosis@en"]
+        );
+    }
+
+    #[test]
+    fn every_disease_link_points_at_a_concept() {
+        let graph = load(&["vocab/icd10.ttl", "vocab/orphanet.ttl"]);
+        let concepts: std::collections::HashSet<String> = graph
+            .subjects_for_predicate_object(rdf::TYPE, &skos("Concept"))
+            .map(|s| s.to_string())
+            .collect();
+        assert!(concepts.len() > 12_000, "{} concepts", concepts.len());
+        let mut links = 0;
+        for predicate in ["broader", "exactMatch", "closeMatch"] {
+            for triple in graph.triples_for_predicate(&skos(predicate)) {
+                let target = triple.object.to_string();
+                assert!(
+                    concepts.contains(&target),
+                    "{} skos:{predicate} {target}: no such concept",
+                    triple.subject
+                );
+                links += 1;
+            }
+        }
+        assert!(links > 12_000, "{links} links");
+    }
+}
