@@ -46,6 +46,9 @@ pub const RECORD_GRAPH_PREFIX: &str = "urn:katalog:record:";
 /// Prefix of the named graph holding a quarantined record version and its
 /// validation report: never part of what the public endpoint serves.
 pub const QUARANTINE_GRAPH_PREFIX: &str = "urn:katalog:quarantine:";
+/// Prefix of the named graph holding a run's `sh:ValidationReport` (its
+/// results name quarantined content, so it is never public either).
+pub const REPORT_GRAPH_PREFIX: &str = "urn:katalog:report:";
 /// Prefix of the IRI of each configured source.
 pub const SOURCE_PREFIX: &str = "urn:katalog:source:";
 /// Prefix of the IRI of each harvest run.

@@ -86,6 +86,11 @@ fn embedded(path: &str) -> Option<&'static str> {
         .map(|(_, content)| *content)
 }
 
+/// A file of `vocab/` as embedded in the binary (e.g. `"licence.ttl"`).
+pub fn vocab_file(name: &str) -> Option<&'static str> {
+    embedded(&format!("vocab/{name}"))
+}
+
 /// Names of the built-in profiles.
 pub fn names() -> Vec<String> {
     let mut names: Vec<String> = embedded::EMBEDDED

@@ -156,6 +156,54 @@ async fn fixtures_harvest_serve_and_round_trip() {
         .unwrap()
         .iter()
         .any(|r| r["severity"] == "Violation" && r["path"] == "http://purl.org/dc/terms/issued"));
+
+    // Quality (DQV) per source and per record, returned with the report.
+    let quality = &no["last_run"]["quality"];
+    let overall = quality["overall"].as_f64().unwrap_or(-1.0);
+    assert!((0.2..=1.0).contains(&overall), "{quality}");
+    for dimension in [
+        "findability",
+        "accessibility",
+        "interoperability",
+        "reusability",
+        "contextuality",
+    ] {
+        let x = quality[dimension].as_f64().unwrap_or(-1.0);
+        assert!((0.0..=1.0).contains(&x), "{dimension}: {quality}");
+    }
+    assert!(quality["records"].as_u64().unwrap_or(0) >= 20, "{quality}");
+    let weakest = quality["weakest"].as_array().unwrap();
+    assert!(
+        !weakest.is_empty() && weakest.iter().all(|w| w["advice"].is_string()),
+        "{quality}"
+    );
+    let lowest = report["lowest_quality"].as_array().unwrap();
+    assert_eq!(lowest.len(), 10, "{report}");
+    assert!(lowest[0]["score"].as_f64() <= lowest[9]["score"].as_f64());
+    assert!(held[0]["quality"].as_f64().is_some(), "{report}");
+    // The run's sh:ValidationReport is RDF in the store, linked from the run,
+    // with the violations; like the quarantined versions it is not public.
+    let link = report["validation_report"].as_str().unwrap_or_default();
+    assert!(link.starts_with("urn:katalog:report:se-"), "{report}");
+    let in_store = katalog(
+        data.path(),
+        &[
+            "sparql",
+            &format!(
+                "PREFIX sh: <http://www.w3.org/ns/shacl#> PREFIX kat: <https://w3id.org/katalog/ns#>
+                 ASK {{ GRAPH <urn:katalog:graph:runs> {{ ?run kat:validationReport <{link}> }}
+                        GRAPH <{link}> {{ <{link}> a sh:ValidationReport ; sh:conforms false ;
+                          sh:result [ sh:focusNode <https://data.socialstyrelsen.se/dataset/dodsorsaksregistret> ] }} }}"
+            ),
+        ],
+    );
+    assert_eq!(stdout(&in_store).trim(), "true", "{}", stdout(&in_store));
+    let public_reports = select(
+        &server,
+        "PREFIX sh: <http://www.w3.org/ns/shacl#> SELECT ?r WHERE { ?r a sh:ValidationReport } LIMIT 1",
+    )
+    .await;
+    assert!(public_reports.is_empty(), "{public_reports:?}");
     assert_eq!(
         get(&server.url("/api/sources/nowhere/report"))
             .await

@@ -8,7 +8,9 @@ pub mod record;
 pub mod split;
 
 use crate::config::{Config, SourceConfig};
+use crate::ns;
 use crate::profiles::{Profile, Profiles};
+use crate::quality::{self, QualitySummary};
 use crate::store::{
     CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome, SourceMeta,
     ValidationSummary,
@@ -161,13 +163,15 @@ pub async fn load_document(
 pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSummary {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = records.len().div_ceil(workers).max(1);
-    let tallies: Vec<(usize, HashMap<String, usize>)> = std::thread::scope(|scope| {
+    type Tally = (usize, HashMap<String, usize>, HashMap<String, usize>);
+    let tallies: Vec<Tally> = std::thread::scope(|scope| {
         let handles: Vec<_> = records
             .chunks_mut(chunk)
             .map(|part| {
                 scope.spawn(move || {
                     let mut warned = 0;
                     let mut shapes: HashMap<String, usize> = HashMap::new();
+                    let mut warned_shapes: HashMap<String, usize> = HashMap::new();
                     for record in part {
                         if record.graph.kind == RecordKind::Unattached {
                             continue;
@@ -175,6 +179,13 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
                         let report = profile
                             .validate_record(&record.graph.triples, &record.graph.linked_types);
                         let violations = report.violations();
+                        for result in &report.results {
+                            if result.severity == crate::validate::Severity::Warning {
+                                *warned_shapes
+                                    .entry(result.source_shape.to_string())
+                                    .or_default() += 1;
+                            }
+                        }
                         if violations > 0 {
                             for result in &report.results {
                                 if result.severity == crate::validate::Severity::Violation {
@@ -190,7 +201,7 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
                             warned += 1;
                         }
                     }
-                    (warned, shapes)
+                    (warned, shapes, warned_shapes)
                 })
             })
             .collect();
@@ -201,10 +212,14 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
         ..Default::default()
     };
     let mut shapes: HashMap<String, usize> = HashMap::new();
-    for (warned, part) in tallies {
+    let mut warned_shapes: HashMap<String, usize> = HashMap::new();
+    for (warned, part, warned_part) in tallies {
         summary.with_warnings += warned;
         for (shape, n) in part {
             *shapes.entry(shape).or_default() += n;
+        }
+        for (shape, n) in warned_part {
+            *warned_shapes.entry(shape).or_default() += n;
         }
     }
     for record in records
@@ -217,14 +232,116 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
         }
     }
     summary.conforming = summary.checked - summary.with_violations;
+    summary.top_violated_shapes = top_shapes(shapes);
+    summary.top_warned_shapes = top_shapes(warned_shapes);
+    summary
+}
+
+/// The ten shapes with most results, most first (blank shapes included by label).
+fn top_shapes(shapes: HashMap<String, usize>) -> Vec<(String, usize)> {
     let mut top: Vec<(String, usize)> = shapes
         .into_iter()
+        .filter(|(shape, _)| shape.starts_with('<'))
         .map(|(shape, n)| (shape.trim_matches(['<', '>']).to_string(), n))
         .collect();
     top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     top.truncate(10);
-    summary.top_violated_shapes = top;
-    summary
+    top
+}
+
+/// The run's `sh:ValidationReport`: node `report` (the run's report graph
+/// name), `sh:conforms`, the profile and counts, and every Violation result
+/// of the run's quarantined records. Warnings are counted per shape in the
+/// summary rather than listed: a large source has many.
+pub fn run_report(
+    report: &NamedNode,
+    summary: &ValidationSummary,
+    records: &[PreparedRecord],
+) -> Vec<Triple> {
+    let sh = |local: &str| format!("http://www.w3.org/ns/shacl#{local}");
+    let named = |iri: String| NamedNode::new_unchecked(iri);
+    let count = |n: usize| {
+        oxrdf::Literal::new_typed_literal(n.to_string(), named(ns::XSD_NON_NEGATIVE_INTEGER.into()))
+    };
+    let mut triples = vec![
+        Triple::new(
+            report.clone(),
+            named(ns::RDF_TYPE.into()),
+            named(sh("ValidationReport")),
+        ),
+        Triple::new(
+            report.clone(),
+            named(sh("conforms")),
+            oxrdf::Literal::from(summary.with_violations == 0),
+        ),
+        Triple::new(
+            report.clone(),
+            named(ns::kat("profile")),
+            oxrdf::Literal::from(summary.profile.as_str()),
+        ),
+    ];
+    for (local, n) in [
+        ("checked", summary.checked),
+        ("conforming", summary.conforming),
+        ("withWarnings", summary.with_warnings),
+        ("withViolations", summary.with_violations),
+    ] {
+        triples.push(Triple::new(report.clone(), named(ns::kat(local)), count(n)));
+    }
+    let result = named(sh("result"));
+    let report_class = named(sh("ValidationReport"));
+    let conforms = named(sh("conforms"));
+    let rdf_type = named(ns::RDF_TYPE.into());
+    for record in records {
+        let Some(quarantine) = &record.quarantine else {
+            continue;
+        };
+        // A record's report node is replaced by the run's; its results,
+        // blank nodes unique to that record, are kept as they are.
+        let own: std::collections::HashSet<&oxrdf::NamedOrBlankNode> = quarantine
+            .report
+            .iter()
+            .filter(|t| t.predicate == rdf_type && t.object == report_class.clone().into())
+            .map(|t| &t.subject)
+            .collect();
+        for triple in &quarantine.report {
+            if own.contains(&triple.subject) {
+                if triple.predicate == result {
+                    triples.push(Triple::new(
+                        report.clone(),
+                        result.clone(),
+                        triple.object.clone(),
+                    ));
+                } else if triple.predicate != conforms && triple.predicate != rdf_type {
+                    triples.push(Triple::new(
+                        report.clone(),
+                        triple.predicate.clone(),
+                        triple.object.clone(),
+                    ));
+                }
+            } else {
+                triples.push(triple.clone());
+            }
+        }
+    }
+    triples
+}
+
+/// Scores the metadata quality of every dataset and series, and sums it up.
+/// `profiled`: whether the gate ran, so profile conformance counts.
+pub fn score_records(records: &mut [PreparedRecord], profiled: bool) -> QualitySummary {
+    for record in records.iter_mut() {
+        if !matches!(
+            record.graph.kind,
+            RecordKind::Dataset | RecordKind::DatasetSeries
+        ) {
+            continue;
+        }
+        let resource: oxrdf::Term = record.graph.resource.clone().into();
+        let conforms = profiled.then_some(record.quarantine.is_none());
+        record.quality = Some(quality::score(&record.graph.triples, &resource, conforms));
+    }
+    QualitySummary::of(records.iter().filter_map(|r| r.quality.as_ref()))
 }
 
 /// Fetches, parses and splits one source, without touching the store.
@@ -308,6 +425,8 @@ pub async fn harvest_source(
         format: None,
         error: None,
         validation: None,
+        report: Vec::new(),
+        quality: None,
     };
     let result = async {
         let mut parsed = collect_source(config, source).await?;
@@ -324,8 +443,20 @@ pub async fn harvest_source(
             .await
             .map_err(|e| HarvestError::Internal(e.to_string()))?;
             parsed.records = records;
+            run.report = run_report(&crate::store::report_iri(&run.id), &summary, &parsed.records);
             run.validation = Some(summary);
         }
+        let profiled = source.profile.is_some();
+        let records = std::mem::take(&mut parsed.records);
+        let (records, quality) = tokio::task::spawn_blocking(move || {
+            let mut records = records;
+            let quality = score_records(&mut records, profiled);
+            (records, quality)
+        })
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))?;
+        parsed.records = records;
+        run.quality = Some(quality);
         run.location = parsed.location.clone();
         run.format = Some(parsed.format.media_type().to_string());
         run.triples = parsed.triples;

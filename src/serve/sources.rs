@@ -17,7 +17,8 @@ use std::collections::HashMap;
 const PREFIXES: &str = "PREFIX kat: <https://w3id.org/katalog/ns#>\n\
 PREFIX prov: <http://www.w3.org/ns/prov#>\n\
 PREFIX foaf: <http://xmlns.com/foaf/0.1/>\n\
-PREFIX sh: <http://www.w3.org/ns/shacl#>\n";
+PREFIX sh: <http://www.w3.org/ns/shacl#>\n\
+PREFIX dqv: <http://www.w3.org/ns/dqv#>\n";
 
 /// Most quarantined records listed in one report.
 const MAX_RECORDS: usize = 200;
@@ -109,7 +110,80 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
         }
         run.insert("validation".into(), Value::Object(validation));
     }
+    if let Some(Term::NamedNode(node)) = row.get("run") {
+        run.insert("quality".into(), run_quality(store, node.as_str())?);
+    }
     Ok(Value::Object(run))
+}
+
+fn number(term: Option<&Term>) -> Value {
+    match term {
+        Some(Term::Literal(l)) => l
+            .value()
+            .parse::<f64>()
+            .map(|x| json!((x * 1000.0).round() / 1000.0))
+            .unwrap_or(Value::Null),
+        _ => Value::Null,
+    }
+}
+
+/// A run's DQV quality measurements: the mean score overall and per
+/// dimension (0..1), and the metrics its records miss most, with advice.
+fn run_quality(store: &Store, run: &str) -> Result<Value, ServeError> {
+    let rows = select(
+        store,
+        &format!(
+            "SELECT ?metric ?value WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+               <{run}> dqv:hasQualityMeasurement ?m . ?m dqv:isMeasurementOf ?metric ; dqv:value ?value }} }}"
+        ),
+    )?;
+    if rows.is_empty() {
+        return Ok(Value::Null);
+    }
+    let mut quality = Map::new();
+    for row in &rows {
+        if let Some(Term::NamedNode(metric)) = row.get("metric") {
+            let name = metric.as_str().rsplit('#').next().unwrap_or_default();
+            let name = name.strip_suffix("Score").unwrap_or(name);
+            quality.insert(name.to_string(), number(row.get("value")));
+        }
+    }
+    let scored = select(
+        store,
+        &format!("SELECT ?n WHERE {{ GRAPH <urn:katalog:graph:runs> {{ <{run}> kat:scoredRecords ?n }} }}"),
+    )?;
+    quality.insert(
+        "records".into(),
+        text(scored.first().and_then(|r| r.get("n"))),
+    );
+    let weak = select(
+        store,
+        &format!(
+            "SELECT ?metric ?missing WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+               <{run}> kat:weakMetric ?w . ?w kat:metric ?metric ; kat:missingShare ?missing }} }}
+             ORDER BY DESC(?missing) ?metric"
+        ),
+    )?;
+    let weakest: Vec<Value> = weak
+        .iter()
+        .filter_map(|row| {
+            let Some(Term::NamedNode(metric)) = row.get("metric") else {
+                return None;
+            };
+            let name = metric.as_str().rsplit('#').next().unwrap_or_default();
+            let metric = crate::quality::Metric::ALL
+                .into_iter()
+                .find(|m| m.name() == name)?;
+            Some(json!({
+                "metric": name,
+                "dimension": metric.weight().0,
+                "missing_share": number(row.get("missing")),
+                "advice": metric.advice(),
+            }))
+        })
+        .collect();
+    quality.insert("weakest".into(), Value::Array(weakest));
+    Ok(Value::Object(quality))
 }
 
 pub async fn list(State(state): State<AppState>) -> Response {
@@ -182,6 +256,43 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
             .iter()
             .map(|row| json!({ "shape": text(row.get("shape")), "violations": text(row.get("violations")) }))
             .collect();
+        let warned = select(
+            store,
+            &format!(
+                "SELECT ?shape ?warnings ?report WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+                   {{ SELECT ?run WHERE {{ ?run a kat:HarvestRun ; kat:sourceName \"{name}\" ;
+                        prov:startedAtTime ?started }} ORDER BY DESC(?started) LIMIT 1 }}
+                   OPTIONAL {{ ?run kat:warnedShape ?entry . ?entry kat:shape ?shape ; kat:warnings ?warnings }}
+                   OPTIONAL {{ ?run kat:validationReport ?report }}
+                 }} }} ORDER BY DESC(?warnings)"
+            ),
+        )?;
+        let validation_report = text(warned.first().and_then(|row| row.get("report")));
+        let warned: Vec<Value> = warned
+            .iter()
+            .filter(|row| row.contains_key("shape"))
+            .map(|row| json!({ "shape": text(row.get("shape")), "warnings": text(row.get("warnings")) }))
+            .collect();
+        let lowest = select(
+            store,
+            &format!(
+                "SELECT ?id ?resource ?score WHERE {{ GRAPH <urn:katalog:graph:records> {{
+                   ?record kat:sourceName \"{name}\" ; kat:recordId ?id ; foaf:primaryTopic ?resource ;
+                           kat:state \"published\" ; dqv:hasQualityMeasurement ?m .
+                   ?m dqv:isMeasurementOf kat:overallScore ; dqv:value ?score
+                 }} }} ORDER BY ?score ?resource LIMIT 10"
+            ),
+        )?;
+        let lowest: Vec<Value> = lowest
+            .iter()
+            .map(|row| {
+                json!({
+                    "id": text(row.get("id")),
+                    "resource": text(row.get("resource")),
+                    "score": number(row.get("score")),
+                })
+            })
+            .collect();
         let held = select(
             store,
             &format!(
@@ -227,11 +338,20 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
                     })
                 })
                 .collect();
+            let score = select(
+                store,
+                &format!(
+                    "SELECT ?score WHERE {{ GRAPH <urn:katalog:quarantine:{id}> {{
+                       ?record dqv:hasQualityMeasurement ?m .
+                       ?m dqv:isMeasurementOf kat:overallScore ; dqv:value ?score }} }}"
+                ),
+            )?;
             records.push(json!({
                 "id": id,
                 "resource": text(row.get("resource")),
                 "state": text(row.get("state")),
                 "stale": row.contains_key("stale"),
+                "quality": number(score.first().and_then(|r| r.get("score"))),
                 "results": results,
             }));
         }
@@ -239,6 +359,9 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
             "source": name,
             "last_run": run,
             "top_violated_shapes": top,
+            "top_warned_shapes": warned,
+            "validation_report": validation_report,
+            "lowest_quality": lowest,
             "quarantined": records,
         }))
     })

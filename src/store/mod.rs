@@ -9,6 +9,7 @@ pub mod lexical;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
+use crate::quality::{self, QualityScore, QualitySummary};
 use chrono::{DateTime, SecondsFormat, Utc};
 use oxigraph::model::{
     GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term,
@@ -36,6 +37,8 @@ pub struct PreparedRecord {
     /// Set when the record violates its source's profile: it is kept for
     /// stewards with its report, and not published.
     pub quarantine: Option<Quarantine>,
+    /// The metadata quality of this version (datasets and series only).
+    pub quality: Option<QualityScore>,
 }
 
 impl PreparedRecord {
@@ -45,6 +48,7 @@ impl PreparedRecord {
             hash: graph.content_hash(),
             graph,
             quarantine: None,
+            quality: None,
         }
     }
 }
@@ -124,6 +128,11 @@ pub struct HarvestRun {
     pub error: Option<String>,
     /// What the gate found, when the source has a profile.
     pub validation: Option<ValidationSummary>,
+    /// The triples of the run's `sh:ValidationReport` (built by
+    /// `harvest::run_report`), stored in the run's report graph.
+    pub report: Vec<oxrdf::Triple>,
+    /// Mean quality of the run's records.
+    pub quality: Option<QualitySummary>,
 }
 
 /// A run's validation, per source: how many records were checked, how they
@@ -137,6 +146,8 @@ pub struct ValidationSummary {
     pub with_violations: usize,
     /// (shape IRI, number of Violation results), most frequent first.
     pub top_violated_shapes: Vec<(String, usize)>,
+    /// (shape IRI, number of Warning results), most frequent first.
+    pub top_warned_shapes: Vec<(String, usize)>,
 }
 
 impl HarvestRun {
@@ -152,6 +163,12 @@ pub fn run_iri(id: &str) -> NamedNode {
 /// The named graph of the quarantined version of the record with this id.
 pub fn quarantine_iri(id: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{}{}", ns::QUARANTINE_GRAPH_PREFIX, id))
+}
+
+/// The named graph holding the `sh:ValidationReport` of the run with this id;
+/// the report node is the graph's name.
+pub fn report_iri(run_id: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{}{}", ns::REPORT_GRAPH_PREFIX, run_id))
 }
 
 /// The named graph (and catalogue record IRI) of the record with this id.
@@ -317,9 +334,11 @@ impl CatalogStore {
                         .flat_map(|r| new_record_quads(&t, source, run, r, now, PUBLISHED)),
                 )?;
                 loader.load_quads(run_quads(&t, source, run))?;
+                loader.load_quads(report_quads(run))?;
             }
             loader.commit()?;
             if only_adds {
+                self.prune_reports(source)?;
                 return Ok(());
             }
         }
@@ -348,7 +367,11 @@ impl CatalogStore {
             ] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
+            remove_quality(&mut tx, &t, &node)?;
             for quad in changing_quads(&t, run, record, now) {
+                tx.insert(&quad);
+            }
+            for quad in quality_quads(record, &g) {
                 tx.insert(&quad);
             }
             for quad in content_quads(record) {
@@ -367,6 +390,9 @@ impl CatalogStore {
                     quad.object,
                     graph.clone(),
                 ));
+            }
+            for quad in quality_quads(record, &graph) {
+                tx.insert(&quad);
             }
             for triple in record.quarantine.iter().flat_map(|q| &q.report) {
                 tx.insert(&Quad::new(
@@ -390,6 +416,7 @@ impl CatalogStore {
                     )]
                 }
                 Some(_) => {
+                    remove_quality(&mut tx, &t, &node)?;
                     for predicate in [
                         &t.state,
                         &t.generated_by,
@@ -439,6 +466,7 @@ impl CatalogStore {
             for predicate in [&t.state, &t.generated_by, &t.stale, &t.quarantined_hash] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
+            remove_quality(&mut tx, &t, &node)?;
             for quad in [
                 Quad::new(
                     node.clone(),
@@ -455,7 +483,47 @@ impl CatalogStore {
         for quad in run_quads(&t, source, run) {
             tx.insert(&quad);
         }
+        for quad in report_quads(run) {
+            tx.insert(&quad);
+        }
         tx.commit()?;
+        self.prune_reports(source)?;
+        Ok(())
+    }
+
+    /// Keeps the validation reports of a source's newest runs only: each
+    /// holds every violation of its run, and runs accumulate nightly.
+    fn prune_reports(&self, source: &SourceMeta) -> Result<(), StoreError> {
+        const KEEP: usize = 5;
+        let t = Terms::new();
+        let runs_graph = GraphNameRef::NamedNode(t.runs_graph.as_ref());
+        let link = NamedNode::new_unchecked(ns::kat("validationReport"));
+        let started = NamedNode::new_unchecked(ns::PROV_STARTED);
+        let source_node = source.iri();
+        let mut reports: Vec<(String, NamedNode)> = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(t.source.as_ref()),
+            Some(source_node.as_ref().into()),
+            Some(runs_graph),
+        ) {
+            let run = quad?.subject;
+            let Some(Term::NamedNode(report)) =
+                single_value(&self.store, run.as_ref(), &link, runs_graph)?
+            else {
+                continue;
+            };
+            let when = match single_value(&self.store, run.as_ref(), &started, runs_graph)? {
+                Some(Term::Literal(l)) => l.value().to_string(),
+                _ => String::new(),
+            };
+            reports.push((when, report));
+        }
+        reports.sort();
+        let stale = reports.len().saturating_sub(KEEP);
+        for (_, report) in reports.into_iter().take(stale) {
+            self.store.remove_named_graph(report.as_ref())?;
+        }
         Ok(())
     }
 
@@ -561,7 +629,8 @@ impl CatalogStore {
             .named_graphs()
             .filter_map(|g| match g {
                 Ok(oxigraph::model::NamedOrBlankNode::NamedNode(n))
-                    if n.as_str().starts_with(ns::QUARANTINE_GRAPH_PREFIX) =>
+                    if n.as_str().starts_with(ns::QUARANTINE_GRAPH_PREFIX)
+                        || n.as_str().starts_with(ns::REPORT_GRAPH_PREFIX) =>
                 {
                     Some(n)
                 }
@@ -818,7 +887,12 @@ fn new_record_quads(
         Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
     ];
     if record.graph.minted {
-        quads.push(Quad::new(node, t.minted.clone(), Literal::from(true), g));
+        quads.push(Quad::new(
+            node,
+            t.minted.clone(),
+            Literal::from(true),
+            g.clone(),
+        ));
     }
     let mut changing = changing_quads(t, run, record, now);
     changing[3] = Quad::new(
@@ -828,7 +902,69 @@ fn new_record_quads(
         GraphName::NamedNode(t.records_graph.clone()),
     );
     quads.extend(changing);
+    if state == PUBLISHED {
+        quads.extend(quality_quads(record, &g));
+    }
     quads
+}
+
+/// The record's DQV quality measurements, on its catalogue record node.
+fn quality_quads(record: &PreparedRecord, graph: &GraphName) -> Vec<Quad> {
+    let Some(score) = &record.quality else {
+        return Vec::new();
+    };
+    let node = record_iri(&record.id);
+    score
+        .measurement_triples(&node, &record.graph.resource.clone().into())
+        .into_iter()
+        .map(|t| Quad::new(t.subject, t.predicate, t.object, graph.clone()))
+        .collect()
+}
+
+/// Removes a catalogue record's quality measurements from the records graph.
+fn remove_quality(
+    tx: &mut Transaction<'_>,
+    t: &Terms,
+    node: &NamedNode,
+) -> Result<(), StorageError> {
+    let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+    let has = NamedNode::new_unchecked(format!("{}hasQualityMeasurement", quality::DQV));
+    let links: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(node.as_ref().into()),
+            Some(has.as_ref()),
+            None,
+            Some(graph),
+        )
+        .collect::<Result<_, _>>()?;
+    for link in &links {
+        if let Term::NamedNode(measurement) = &link.object {
+            let values: Vec<Quad> = tx
+                .quads_for_pattern(Some(measurement.as_ref().into()), None, None, Some(graph))
+                .collect::<Result<_, _>>()?;
+            for quad in &values {
+                tx.remove(quad);
+            }
+        }
+        tx.remove(link);
+    }
+    Ok(())
+}
+
+/// The run's `sh:ValidationReport`, in its own graph.
+fn report_quads(run: &HarvestRun) -> Vec<Quad> {
+    let graph = GraphName::NamedNode(report_iri(&run.id));
+    run.report
+        .iter()
+        .map(|t| {
+            Quad::new(
+                t.subject.clone(),
+                t.predicate.clone(),
+                lexical::to_store(&t.object),
+                graph.clone(),
+            )
+        })
+        .collect()
 }
 
 /// The catalogue record's values that change with the record's content.
@@ -998,6 +1134,68 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             ));
             quads.push(Quad::new(entry, kat("violations"), count(*n), g.clone()));
         }
+        for (rank, (shape, n)) in summary.top_warned_shapes.iter().enumerate() {
+            let entry = NamedNode::new_unchecked(format!("{}#warned-{rank}", node.as_str()));
+            quads.push(Quad::new(
+                node.clone(),
+                kat("warnedShape"),
+                entry.clone(),
+                g.clone(),
+            ));
+            quads.push(Quad::new(
+                entry.clone(),
+                kat("shape"),
+                NamedNode::new_unchecked(shape.as_str()),
+                g.clone(),
+            ));
+            quads.push(Quad::new(entry, kat("warnings"), count(*n), g.clone()));
+        }
+    }
+    if !run.report.is_empty() {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("validationReport"),
+            report_iri(&run.id),
+            g.clone(),
+        ));
+    }
+    if let Some(summary) = &run.quality {
+        let on: Term = source_node.clone().into();
+        for triple in quality::measurement_triples(&node, &on, &summary.measurements()) {
+            quads.push(Quad::new(
+                triple.subject,
+                triple.predicate,
+                triple.object,
+                g.clone(),
+            ));
+        }
+        quads.push(Quad::new(
+            node.clone(),
+            kat("scoredRecords"),
+            count(summary.records),
+            g.clone(),
+        ));
+        for (rank, (metric, missing)) in summary.weakest.iter().enumerate() {
+            let entry = NamedNode::new_unchecked(format!("{}#weak-{rank}", node.as_str()));
+            quads.push(Quad::new(
+                node.clone(),
+                kat("weakMetric"),
+                entry.clone(),
+                g.clone(),
+            ));
+            quads.push(Quad::new(
+                entry.clone(),
+                kat("metric"),
+                kat(&metric.name()),
+                g.clone(),
+            ));
+            quads.push(Quad::new(
+                entry,
+                kat("missingShare"),
+                quality::score_literal(*missing),
+                g.clone(),
+            ));
+        }
     }
     if let Some(error) = &run.error {
         quads.push(Quad::new(
@@ -1065,6 +1263,8 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             format: None,
             error: None,
             validation: None,
+            report: Vec::new(),
+            quality: None,
         }
     }
 
