@@ -77,27 +77,17 @@ pub fn parse_document(
     document: &FetchedDocument,
     format: RdfFormat,
 ) -> Result<Vec<Triple>, HarvestError> {
-    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
-    if let Some(base) = base_iri(&document.location) {
-        parser = parser
-            .with_base_iri(base)
-            .map_err(|e| HarvestError::Internal(e.to_string()))?;
-    }
     let mut triples = Vec::new();
-    for quad in parser.for_slice(&document.bytes) {
+    for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
         match quad {
             Ok(quad) => triples.push(Triple::from(quad)),
-            Err(error) => return Err(parse_error(document, format, error)),
+            Err(error) => return Err(parse_error(&document.location, format, error)),
         }
     }
     Ok(triples)
 }
 
-fn parse_error(
-    document: &FetchedDocument,
-    format: RdfFormat,
-    error: RdfSyntaxError,
-) -> HarvestError {
+fn parse_error(location: &str, format: RdfFormat, error: RdfSyntaxError) -> HarvestError {
     let place = error
         .location()
         .map(|range| {
@@ -110,7 +100,7 @@ fn parse_error(
         .unwrap_or_default();
     let message = error.to_string();
     HarvestError::Parse {
-        location: document.location.clone(),
+        location: location.to_string(),
         format: format.name().to_string(),
         place,
         message,
@@ -154,6 +144,96 @@ pub async fn load_document(
     })
     .await
     .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// Reads one RDF document (a local path or an http(s) URL) triple by
+/// triple, handing each to `each` with `state` on a blocking thread, and
+/// returns the state. A local file is parsed as it is read, so neither its
+/// bytes nor its triples are ever held all at once (a remote document's
+/// bytes are, as the fetcher caps them).
+pub async fn fold_document<S: Send + 'static>(
+    location: &str,
+    settings: &crate::config::HarvestConfig,
+    state: S,
+    each: impl FnMut(&mut S, Triple) + Send + 'static,
+) -> Result<(String, S), HarvestError> {
+    let location = match url::Url::parse(location) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => crate::config::Location::Remote(url),
+        _ => crate::config::Location::Local(std::path::PathBuf::from(location)),
+    };
+    let work = match location {
+        crate::config::Location::Local(path) => {
+            let limit = settings.max_document_bytes;
+            tokio::task::spawn_blocking(move || fold_file(&path, limit, state, each)).await
+        }
+        remote => {
+            let fetcher = Fetcher::new(settings, true).map_err(HarvestError::Client)?;
+            let document = fetcher.fetch(&remote).await?;
+            tokio::task::spawn_blocking(move || {
+                let (format, _) = format::detect(
+                    None,
+                    document.content_type.as_deref(),
+                    &document.location,
+                    &document.bytes,
+                );
+                let mut state = state;
+                let mut each = each;
+                for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
+                    match quad {
+                        Ok(quad) => each(&mut state, Triple::from(quad)),
+                        Err(error) => return Err(parse_error(&document.location, format, error)),
+                    }
+                }
+                Ok((document.location, state))
+            })
+            .await
+        }
+    };
+    work.map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+fn parser_for(location: &str, format: RdfFormat) -> Result<RdfParser, HarvestError> {
+    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
+    if let Some(base) = base_iri(location) {
+        parser = parser
+            .with_base_iri(base)
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+    }
+    Ok(parser)
+}
+
+fn fold_file<S>(
+    path: &std::path::Path,
+    limit: u64,
+    mut state: S,
+    mut each: impl FnMut(&mut S, Triple),
+) -> Result<(String, S), HarvestError> {
+    use std::io::BufRead;
+    let at = path.display().to_string();
+    let io_error = |e: std::io::Error| HarvestError::Fetch {
+        location: at.clone(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    if file.metadata().map_err(io_error)?.len() > limit {
+        return Err(HarvestError::TooLarge {
+            location: at,
+            limit,
+        });
+    }
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // The syntax from the name, else from the first bytes (as for a fetched document).
+    let (format, _) = format::detect(None, None, &at, reader.fill_buf().map_err(io_error)?);
+    for quad in parser_for(&at, format)?.for_reader(reader) {
+        match quad {
+            Ok(quad) => each(&mut state, Triple::from(quad)),
+            Err(oxigraph::io::RdfParseError::Io(error)) => return Err(io_error(error)),
+            Err(oxigraph::io::RdfParseError::Syntax(error)) => {
+                return Err(parse_error(&at, format, error))
+            }
+        }
+    }
+    Ok((at, state))
 }
 
 /// Validates each record against the profile, in parallel, and marks the

@@ -55,7 +55,7 @@ mod sparql;
 mod vocab;
 mod xsd;
 
-pub use data::{Background, DataGraph};
+pub use data::{Background, DataGraph, DataGraphBuilder};
 pub use path::PropertyPath;
 pub use report::{Severity, ValidationReport, ValidationResult};
 pub use shapes::{ShapeSet, ShapeWarning};
