@@ -416,10 +416,11 @@ async fn validate_command(
     let mut out = std::io::stdout().lock();
     for input in inputs {
         let report = if shapes.is_empty() {
-            let (location, triples) = katalog::harvest::load_document(input, &settings)
+            // Parsed straight into the interned form the records are split from.
+            let (location, document) = katalog::steward::read_interned(input, &settings)
                 .await
                 .with_context(|| format!("cannot validate {input}"))?;
-            katalog::steward::validate_records(&location, triples, &profile)
+            katalog::steward::validate_interned(&location, document, &profile)
         } else {
             // The whole document as one graph, parsed straight into its compact form.
             let (location, data) = katalog::steward::read_data_graph(input, &settings)

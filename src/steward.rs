@@ -5,7 +5,7 @@
 
 use crate::config::HarvestConfig;
 use crate::harvest::record::RecordKind;
-use crate::harvest::split::split_records;
+use crate::harvest::split::InternedDocument;
 use crate::harvest::{fold_document, HarvestError};
 use crate::ns;
 use crate::profiles::Profile;
@@ -13,6 +13,7 @@ use crate::serve::sparql::PREFIXES;
 use crate::validate::{DataGraph, DataGraphBuilder, Severity, ValidationReport, ValidationResult};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxrdf::{Graph, NamedNode, Term, Triple};
+use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -70,14 +71,45 @@ impl DocumentReport {
 
 /// Checks each record of the document against a profile.
 pub fn validate_records(source: &str, triples: Vec<Triple>, profile: &Profile) -> DocumentReport {
-    let records = split_records(
-        triples,
+    let mut document = InternedDocument::default();
+    for triple in &triples {
+        document.add(triple.as_ref());
+    }
+    drop(triples);
+    validate_interned(source, document, profile)
+}
+
+/// Reads a document (path or URL) into its interned form, triple by triple
+/// as it is parsed (see [`validate_interned`]).
+pub async fn read_interned(
+    location: &str,
+    settings: &HarvestConfig,
+) -> Result<(String, InternedDocument), HarvestError> {
+    fold_document(
+        location,
+        settings,
+        InternedDocument::default(),
+        |document, triple| document.add(triple.as_ref()),
+    )
+    .await
+}
+
+/// Checks each record of an interned document against a profile, records
+/// in parallel: a record's triples are made when it is validated and
+/// dropped after, so only the verdicts accumulate.
+pub fn validate_interned(
+    source: &str,
+    document: InternedDocument,
+    profile: &Profile,
+) -> DocumentReport {
+    let records = document.split(
         "urn:katalog:validate:genid:",
         NamedNode::new_unchecked("urn:katalog:validate:unattached"),
     );
-    let verdicts = records
-        .into_iter()
-        .filter(|r| r.kind != RecordKind::Unattached)
+    let verdicts = (0..records.len())
+        .into_par_iter()
+        .filter(|&i| records.kind(i) != Some(RecordKind::Unattached))
+        .filter_map(|i| records.record(i))
         .map(|record| {
             let report = profile.validate_record(&record.triples, &record.linked_types);
             RecordVerdict {

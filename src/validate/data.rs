@@ -338,6 +338,12 @@ impl<St: TermStore, S: BuildHasher + Default> Interner<St, S> {
     }
 }
 
+impl<St: TermStore, S: BuildHasher + Default> Default for Interner<St, S> {
+    fn default() -> Self {
+        Interner::with_offset(0)
+    }
+}
+
 impl<S: BuildHasher + Default> Interner<Vec<Term>, S> {
     pub(crate) fn insert(&mut self, term: TermRef<'_>) -> TermId {
         self.insert_with(term, |terms| terms.push(term.into_owned()))

@@ -56,6 +56,7 @@ mod vocab;
 mod xsd;
 
 pub use data::{Background, DataGraph, DataGraphBuilder};
+pub(crate) use data::{CompactTerms, Interner};
 pub use path::PropertyPath;
 pub use report::{Severity, ValidationReport, ValidationResult};
 pub use shapes::{ShapeSet, ShapeWarning};
