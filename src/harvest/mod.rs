@@ -328,20 +328,30 @@ pub async fn collect_source(
             &document.location,
             &document.bytes,
         );
-        let triples = parse_document(&document, format)?;
-        let count = triples.len();
-        let parsed = started.elapsed();
-        let records = split::split_records(triples, &genid_base, unattached);
-        let split = started.elapsed();
-        if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
-            return Err(HarvestError::NoRecords {
-                location: document.location.clone(),
-            });
+        // Parsed straight into the interned form (no list of owned triples),
+        // and the bytes let go before the records are made.
+        let mut interned = split::InternedDocument::default();
+        for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
+            match quad {
+                Ok(quad) => interned.add(Triple::from(quad).as_ref()),
+                Err(error) => return Err(parse_error(&document.location, format, error)),
+            }
         }
-        let records: Vec<PreparedRecord> = records
-            .into_iter()
+        let FetchedDocument { location, .. } = document;
+        let count = interned.len();
+        let parsed = started.elapsed();
+        let split_document = interned.split(&genid_base, unattached);
+        let split = started.elapsed();
+        if !(0..split_document.len())
+            .any(|i| split_document.kind(i) != Some(RecordKind::Unattached))
+        {
+            return Err(HarvestError::NoRecords { location });
+        }
+        let records: Vec<PreparedRecord> = (0..split_document.len())
+            .filter_map(|i| split_document.record(i))
             .map(|graph| PreparedRecord::new(&name, graph))
             .collect();
+        drop(split_document);
         tracing::debug!(
             source = %name,
             triples = count,
@@ -352,7 +362,7 @@ pub async fn collect_source(
             "document prepared"
         );
         Ok(ParsedSource {
-            location: document.location,
+            location,
             format,
             triples: count,
             records,
