@@ -415,13 +415,18 @@ async fn validate_command(
     let mut conforms = true;
     let mut out = std::io::stdout().lock();
     for input in inputs {
-        let (location, triples) = katalog::harvest::load_document(input, &settings)
-            .await
-            .with_context(|| format!("cannot validate {input}"))?;
         let report = if shapes.is_empty() {
-            katalog::steward::validate_records(&location, triples, &profile)
+            // Parsed straight into the interned form the records are split from.
+            let (location, document) = katalog::steward::read_interned(input, &settings)
+                .await
+                .with_context(|| format!("cannot validate {input}"))?;
+            katalog::steward::validate_interned(&location, document, &profile)
         } else {
-            katalog::steward::validate_document(&location, &triples, &profile)
+            // The whole document as one graph, parsed straight into its compact form.
+            let (location, data) = katalog::steward::read_data_graph(input, &settings)
+                .await
+                .with_context(|| format!("cannot validate {input}"))?;
+            katalog::steward::validate_graph(&location, &data, &profile)
         };
         conforms &= report.conforms();
         match format {

@@ -79,27 +79,17 @@ pub fn parse_document(
     document: &FetchedDocument,
     format: RdfFormat,
 ) -> Result<Vec<Triple>, HarvestError> {
-    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
-    if let Some(base) = base_iri(&document.location) {
-        parser = parser
-            .with_base_iri(base)
-            .map_err(|e| HarvestError::Internal(e.to_string()))?;
-    }
     let mut triples = Vec::new();
-    for quad in parser.for_slice(&document.bytes) {
+    for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
         match quad {
             Ok(quad) => triples.push(Triple::from(quad)),
-            Err(error) => return Err(parse_error(document, format, error)),
+            Err(error) => return Err(parse_error(&document.location, format, error)),
         }
     }
     Ok(triples)
 }
 
-fn parse_error(
-    document: &FetchedDocument,
-    format: RdfFormat,
-    error: RdfSyntaxError,
-) -> HarvestError {
+fn parse_error(location: &str, format: RdfFormat, error: RdfSyntaxError) -> HarvestError {
     let place = error
         .location()
         .map(|range| {
@@ -112,7 +102,7 @@ fn parse_error(
         .unwrap_or_default();
     let message = error.to_string();
     HarvestError::Parse {
-        location: document.location.clone(),
+        location: location.to_string(),
         format: format.name().to_string(),
         place,
         message,
@@ -156,6 +146,96 @@ pub async fn load_document(
     })
     .await
     .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// Reads one RDF document (a local path or an http(s) URL) triple by
+/// triple, handing each to `each` with `state` on a blocking thread, and
+/// returns the state. A local file is parsed as it is read, so neither its
+/// bytes nor its triples are ever held all at once (a remote document's
+/// bytes are, as the fetcher caps them).
+pub async fn fold_document<S: Send + 'static>(
+    location: &str,
+    settings: &crate::config::HarvestConfig,
+    state: S,
+    each: impl FnMut(&mut S, Triple) + Send + 'static,
+) -> Result<(String, S), HarvestError> {
+    let location = match url::Url::parse(location) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") => crate::config::Location::Remote(url),
+        _ => crate::config::Location::Local(std::path::PathBuf::from(location)),
+    };
+    let work = match location {
+        crate::config::Location::Local(path) => {
+            let limit = settings.max_document_bytes;
+            tokio::task::spawn_blocking(move || fold_file(&path, limit, state, each)).await
+        }
+        remote => {
+            let fetcher = Fetcher::new(settings, true).map_err(HarvestError::Client)?;
+            let document = fetcher.fetch(&remote).await?;
+            tokio::task::spawn_blocking(move || {
+                let (format, _) = format::detect(
+                    None,
+                    document.content_type.as_deref(),
+                    &document.location,
+                    &document.bytes,
+                );
+                let mut state = state;
+                let mut each = each;
+                for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
+                    match quad {
+                        Ok(quad) => each(&mut state, Triple::from(quad)),
+                        Err(error) => return Err(parse_error(&document.location, format, error)),
+                    }
+                }
+                Ok((document.location, state))
+            })
+            .await
+        }
+    };
+    work.map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+fn parser_for(location: &str, format: RdfFormat) -> Result<RdfParser, HarvestError> {
+    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
+    if let Some(base) = base_iri(location) {
+        parser = parser
+            .with_base_iri(base)
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+    }
+    Ok(parser)
+}
+
+fn fold_file<S>(
+    path: &std::path::Path,
+    limit: u64,
+    mut state: S,
+    mut each: impl FnMut(&mut S, Triple),
+) -> Result<(String, S), HarvestError> {
+    use std::io::BufRead;
+    let at = path.display().to_string();
+    let io_error = |e: std::io::Error| HarvestError::Fetch {
+        location: at.clone(),
+        message: e.to_string(),
+    };
+    let file = std::fs::File::open(path).map_err(io_error)?;
+    if file.metadata().map_err(io_error)?.len() > limit {
+        return Err(HarvestError::TooLarge {
+            location: at,
+            limit,
+        });
+    }
+    let mut reader = std::io::BufReader::with_capacity(1 << 16, file);
+    // The syntax from the name, else from the first bytes (as for a fetched document).
+    let (format, _) = format::detect(None, None, &at, reader.fill_buf().map_err(io_error)?);
+    for quad in parser_for(&at, format)?.for_reader(reader) {
+        match quad {
+            Ok(quad) => each(&mut state, Triple::from(quad)),
+            Err(oxigraph::io::RdfParseError::Io(error)) => return Err(io_error(error)),
+            Err(oxigraph::io::RdfParseError::Syntax(error)) => {
+                return Err(parse_error(&at, format, error))
+            }
+        }
+    }
+    Ok((at, state))
 }
 
 /// Validates each record against the profile, in parallel, and marks the
@@ -365,20 +445,30 @@ pub async fn collect_source(
             &document.location,
             &document.bytes,
         );
-        let triples = parse_document(&document, format)?;
-        let count = triples.len();
-        let parsed = started.elapsed();
-        let records = split::split_records(triples, &genid_base, unattached);
-        let split = started.elapsed();
-        if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
-            return Err(HarvestError::NoRecords {
-                location: document.location.clone(),
-            });
+        // Parsed straight into the interned form (no list of owned triples),
+        // and the bytes let go before the records are made.
+        let mut interned = split::InternedDocument::default();
+        for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
+            match quad {
+                Ok(quad) => interned.add(Triple::from(quad).as_ref()),
+                Err(error) => return Err(parse_error(&document.location, format, error)),
+            }
         }
-        let records: Vec<PreparedRecord> = records
-            .into_iter()
+        let FetchedDocument { location, .. } = document;
+        let count = interned.len();
+        let parsed = started.elapsed();
+        let split_document = interned.split(&genid_base, unattached);
+        let split = started.elapsed();
+        if !(0..split_document.len())
+            .any(|i| split_document.kind(i) != Some(RecordKind::Unattached))
+        {
+            return Err(HarvestError::NoRecords { location });
+        }
+        let records: Vec<PreparedRecord> = (0..split_document.len())
+            .filter_map(|i| split_document.record(i))
             .map(|graph| PreparedRecord::new(&name, graph))
             .collect();
+        drop(split_document);
         tracing::debug!(
             source = %name,
             triples = count,
@@ -389,7 +479,7 @@ pub async fn collect_source(
             "document prepared"
         );
         Ok(ParsedSource {
-            location: document.location,
+            location,
             format,
             triples: count,
             records,

@@ -11,7 +11,7 @@
 use super::shapes::ShapeSet;
 use super::vocab;
 use super::LoadError;
-use oxrdf::{Graph, Term, TermRef, TripleRef};
+use oxrdf::{BlankNodeRef, Graph, LiteralRef, NamedNodeRef, Term, TermRef, TripleRef};
 use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::path::Path;
 use std::sync::OnceLock;
@@ -89,23 +89,176 @@ impl Hasher for FastHasher {
 
 pub(crate) type FastHash = BuildHasherDefault<FastHasher>;
 
+/// Where an [`Interner`] keeps its terms: a vector of terms, or the
+/// compact [`CompactTerms`].
+pub(crate) trait TermStore: Default {
+    fn count(&self) -> usize;
+    /// The term at `index`, which is below `count()`.
+    fn term_at(&self, index: usize) -> TermRef<'_>;
+}
+
+impl<T: AsTermRef> TermStore for Vec<T> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn term_at(&self, index: usize) -> TermRef<'_> {
+        self[index].as_term_ref()
+    }
+}
+
+/// Terms stored compactly: all their text in one buffer and 16 bytes of
+/// bookkeeping per term, instead of an owned `Term` (56 bytes plus one to
+/// three heap allocations, datatype IRI repeated in each typed literal).
+/// A whole document's data graph is held this way, so a graph of millions
+/// of triples costs little more than its distinct text.
+#[derive(Debug, Default)]
+pub(crate) struct CompactTerms {
+    text: String,
+    entries: Vec<CompactEntry>,
+    /// Datatype IRIs of typed literals (a document uses few).
+    datatypes: Vec<String>,
+    /// Terms with no compact form (RDF 1.2 triple terms and directional
+    /// literals when enabled, or text beyond 4 GiB), kept as they are.
+    others: Vec<Term>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct CompactEntry {
+    start: u32,
+    len: u32,
+    /// Lang-tagged literal: length of the value (the tag follows it);
+    /// typed literal: index in `datatypes`; other: index in `others`.
+    aux: u32,
+    kind: CompactKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CompactKind {
+    NamedNode,
+    BlankNode,
+    SimpleLiteral,
+    LanguageTaggedLiteral,
+    TypedLiteral,
+    Other,
+}
+
+/// More distinct datatypes than this (found by a linear scan) are kept as
+/// other terms, so crafted data cannot make the scan quadratic.
+const COMPACT_MAX_DATATYPES: usize = 64;
+
+impl CompactTerms {
+    pub(crate) fn push(&mut self, term: TermRef<'_>) {
+        let mark = self.text.len();
+        let entry = self
+            .compact(term)
+            .filter(|entry| self.resolve(*entry) == term);
+        let entry = entry.unwrap_or_else(|| {
+            self.text.truncate(mark);
+            self.others.push(term.into_owned());
+            CompactEntry {
+                start: 0,
+                len: 0,
+                aux: (self.others.len() - 1) as u32,
+                kind: CompactKind::Other,
+            }
+        });
+        self.entries.push(entry);
+    }
+
+    /// Appends the term's text; `None` when it has no compact form.
+    fn compact(&mut self, term: TermRef<'_>) -> Option<CompactEntry> {
+        match term {
+            TermRef::NamedNode(node) => self.append(&[node.as_str()], 0, CompactKind::NamedNode),
+            TermRef::BlankNode(node) => self.append(&[node.as_str()], 0, CompactKind::BlankNode),
+            TermRef::Literal(literal) => {
+                let value = literal.value();
+                if let Some(language) = literal.language() {
+                    let aux = u32::try_from(value.len()).ok()?;
+                    self.append(&[value, language], aux, CompactKind::LanguageTaggedLiteral)
+                } else if literal.datatype() == oxrdf::vocab::xsd::STRING {
+                    self.append(&[value], 0, CompactKind::SimpleLiteral)
+                } else {
+                    let datatype = literal.datatype().as_str();
+                    let index = match self.datatypes.iter().position(|d| d == datatype) {
+                        Some(index) => index,
+                        None if self.datatypes.len() < COMPACT_MAX_DATATYPES => {
+                            self.datatypes.push(datatype.to_string());
+                            self.datatypes.len() - 1
+                        }
+                        None => return None,
+                    };
+                    self.append(&[value], index as u32, CompactKind::TypedLiteral)
+                }
+            }
+            #[allow(unreachable_patterns)] // triple terms, with oxrdf's rdf-12 feature
+            _ => None,
+        }
+    }
+
+    fn append(&mut self, parts: &[&str], aux: u32, kind: CompactKind) -> Option<CompactEntry> {
+        let start = u32::try_from(self.text.len()).ok()?;
+        let len: usize = parts.iter().map(|p| p.len()).sum();
+        let len = u32::try_from(len).ok()?;
+        start.checked_add(len)?;
+        for part in parts {
+            self.text.push_str(part);
+        }
+        Some(CompactEntry {
+            start,
+            len,
+            aux,
+            kind,
+        })
+    }
+
+    fn resolve(&self, entry: CompactEntry) -> TermRef<'_> {
+        let text = &self.text[entry.start as usize..(entry.start + entry.len) as usize];
+        match entry.kind {
+            CompactKind::NamedNode => NamedNodeRef::new_unchecked(text).into(),
+            CompactKind::BlankNode => BlankNodeRef::new_unchecked(text).into(),
+            CompactKind::SimpleLiteral => LiteralRef::new_simple_literal(text).into(),
+            CompactKind::LanguageTaggedLiteral => {
+                let (value, language) = text.split_at(entry.aux as usize);
+                LiteralRef::new_language_tagged_literal_unchecked(value, language).into()
+            }
+            CompactKind::TypedLiteral => LiteralRef::new_typed_literal(
+                text,
+                NamedNodeRef::new_unchecked(&self.datatypes[entry.aux as usize]),
+            )
+            .into(),
+            CompactKind::Other => self.others[entry.aux as usize].as_ref(),
+        }
+    }
+}
+
+impl TermStore for CompactTerms {
+    fn count(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn term_at(&self, index: usize) -> TermRef<'_> {
+        self.resolve(self.entries[index])
+    }
+}
+
 /// Interned terms with ids `offset..end()`. An open-addressing table keyed
 /// by the hash of the borrowed term, so owned and borrowed terms are looked
 /// up alike and nothing is allocated per lookup.
 #[derive(Debug)]
-pub(crate) struct Interner<T, S = RandomState> {
+pub(crate) struct Interner<St, S = RandomState> {
     offset: u32,
-    terms: Vec<T>,
+    terms: St,
     /// `hash << 32 | (index + 1)`; 0 marks an empty slot.
     slots: Vec<u64>,
     hasher: S,
 }
 
-impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
+impl<St: TermStore, S: BuildHasher + Default> Interner<St, S> {
     pub(crate) fn with_offset(offset: u32) -> Self {
         Interner {
             offset,
-            terms: Vec::new(),
+            terms: St::default(),
             slots: Vec::new(),
             hasher: S::default(),
         }
@@ -113,7 +266,7 @@ impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
 
     /// The first id after this interner's range.
     pub(crate) fn end(&self) -> u32 {
-        self.offset + self.terms.len() as u32
+        self.offset + self.terms.count() as u32
     }
 
     fn hash(&self, term: TermRef<'_>) -> u32 {
@@ -131,7 +284,7 @@ impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
                 return (i, None);
             }
             let index = (slot & 0xFFFF_FFFF) as usize - 1;
-            if (slot >> 32) as u32 == hash && self.terms[index].as_term_ref() == term {
+            if (slot >> 32) as u32 == hash && self.terms.term_at(index) == term {
                 return (i, Some(self.offset + index as u32));
             }
             i = (i + 1) & mask;
@@ -145,9 +298,9 @@ impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
         self.find(term, self.hash(term)).1
     }
 
-    /// The id of `term`, adding it (as `make()`) when new.
-    pub(crate) fn insert_with(&mut self, term: TermRef<'_>, make: impl FnOnce() -> T) -> TermId {
-        if (self.terms.len() + 1) * 2 > self.slots.len() {
+    /// The id of `term`, adding it (with `push`) when new.
+    pub(crate) fn insert_with(&mut self, term: TermRef<'_>, push: impl FnOnce(&mut St)) -> TermId {
+        if (self.terms.count() + 1) * 2 > self.slots.len() {
             self.grow();
         }
         let hash = self.hash(term);
@@ -155,9 +308,10 @@ impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
         if let Some(id) = found {
             return id;
         }
-        self.terms.push(make());
-        self.slots[slot] = (u64::from(hash) << 32) | self.terms.len() as u64;
-        self.offset + self.terms.len() as u32 - 1
+        push(&mut self.terms);
+        let count = self.terms.count();
+        self.slots[slot] = (u64::from(hash) << 32) | count as u64;
+        self.offset + count as u32 - 1
     }
 
     fn grow(&mut self) {
@@ -174,26 +328,31 @@ impl<T: AsTermRef, S: BuildHasher + Default> Interner<T, S> {
     }
 
     pub(crate) fn term(&self, id: TermId) -> Option<TermRef<'_>> {
-        id.checked_sub(self.offset)
-            .and_then(|index| self.terms.get(index as usize))
-            .map(AsTermRef::as_term_ref)
+        let index = id.checked_sub(self.offset)? as usize;
+        (index < self.terms.count()).then(|| self.terms.term_at(index))
     }
 
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
-        self.terms.len()
+        self.terms.count()
     }
 }
 
-impl<S: BuildHasher + Default> Interner<Term, S> {
+impl<St: TermStore, S: BuildHasher + Default> Default for Interner<St, S> {
+    fn default() -> Self {
+        Interner::with_offset(0)
+    }
+}
+
+impl<S: BuildHasher + Default> Interner<Vec<Term>, S> {
     pub(crate) fn insert(&mut self, term: TermRef<'_>) -> TermId {
-        self.insert_with(term, || term.into_owned())
+        self.insert_with(term, |terms| terms.push(term.into_owned()))
     }
 }
 
-impl<'a> Interner<TermRef<'a>> {
-    pub(crate) fn insert_ref(&mut self, term: TermRef<'a>) -> TermId {
-        self.insert_with(term, || term)
+impl<S: BuildHasher + Default> Interner<CompactTerms, S> {
+    pub(crate) fn insert_compact(&mut self, term: TermRef<'_>) -> TermId {
+        self.insert_with(term, |terms| terms.push(term))
     }
 }
 
@@ -315,7 +474,7 @@ impl Index {
 /// with it borrows it.
 #[derive(Debug)]
 pub struct Background {
-    dictionary: Interner<Term, FastHash>,
+    dictionary: Interner<Vec<Term>, FastHash>,
     index: Index,
     /// For each shape set prepared with [`Background::prepare_for`]: its id
     /// and the background id of each of its constants (or `UNRESOLVED`).
@@ -327,7 +486,7 @@ pub(crate) const UNRESOLVED: TermId = u32::MAX;
 
 impl Background {
     pub fn new<'a>(triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>) -> Self {
-        let mut dictionary: Interner<Term, FastHash> = Interner::with_offset(0);
+        let mut dictionary: Interner<Vec<Term>, FastHash> = Interner::with_offset(0);
         let ids = triples
             .into_iter()
             .map(|t| {
@@ -399,7 +558,8 @@ impl Background {
 
 /// The data graph of one validation: an optional shared [`Background`] plus
 /// the triples of one record (or any graph), indexed, immutable, `Sync`.
-/// The record's terms are borrowed, not copied.
+/// Its own terms are stored once each, compactly ([`CompactTerms`]); the
+/// background is borrowed, never copied.
 ///
 /// With a background, blank nodes of the record never match the
 /// background's (they come from different documents), and by default only
@@ -409,7 +569,7 @@ impl Background {
 #[derive(Debug)]
 pub struct DataGraph<'a> {
     background: Option<&'a Background>,
-    dictionary: Interner<TermRef<'a>>,
+    dictionary: Interner<CompactTerms>,
     index: Index,
     targets_in_background: bool,
     pub(crate) rdf_type: Option<TermId>,
@@ -418,18 +578,18 @@ pub struct DataGraph<'a> {
 
 impl<'a> DataGraph<'a> {
     /// A data graph of exactly these triples.
-    pub fn new(triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>) -> Self {
+    pub fn new<'t>(triples: impl IntoIterator<Item = impl Into<TripleRef<'t>>>) -> Self {
         DataGraph::build(None, triples)
     }
 
-    pub fn from_graph(graph: &'a Graph) -> Self {
+    pub fn from_graph(graph: &Graph) -> Self {
         DataGraph::build(None, graph.iter())
     }
 
     /// The union of `background` and `triples`, without copying the background.
-    pub fn with_background(
+    pub fn with_background<'t>(
         background: &'a Background,
-        triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>,
+        triples: impl IntoIterator<Item = impl Into<TripleRef<'t>>>,
     ) -> Self {
         DataGraph::build(Some(background), triples)
     }
@@ -441,49 +601,15 @@ impl<'a> DataGraph<'a> {
         self
     }
 
-    fn build(
+    fn build<'t>(
         background: Option<&'a Background>,
-        triples: impl IntoIterator<Item = impl Into<TripleRef<'a>>>,
+        triples: impl IntoIterator<Item = impl Into<TripleRef<'t>>>,
     ) -> Self {
-        let offset = background.map_or(0, |bg| bg.dictionary.end());
-        let mut dictionary: Interner<TermRef<'a>> = Interner::with_offset(offset);
-        let mut intern = |term: TermRef<'a>| {
-            background
-                .filter(|_| !term.is_blank_node())
-                .and_then(|bg| bg.dictionary.get(term))
-                .unwrap_or_else(|| dictionary.insert_ref(term))
-        };
-        let mut ids = Vec::new();
+        let mut builder = DataGraphBuilder::new(background);
         for triple in triples {
-            let triple = triple.into();
-            let id = [
-                intern(triple.subject.into()),
-                intern(triple.predicate.into()),
-                intern(triple.object),
-            ];
-            // A triple the background already has would only duplicate answers.
-            if let Some(bg) = background {
-                if id.iter().all(|&x| x < offset) && bg.index.contains(id) {
-                    continue;
-                }
-            }
-            ids.push(id);
+            builder.add(triple.into());
         }
-        let mut graph = DataGraph {
-            background,
-            dictionary,
-            index: Index::new(ids),
-            targets_in_background: false,
-            rdf_type: None,
-            sub_class_of: None,
-        };
-        graph.rdf_type = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
-            vocab::RDF_TYPE,
-        )));
-        graph.sub_class_of = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
-            vocab::RDFS_SUBCLASS_OF,
-        )));
-        graph
+        builder.finish()
     }
 
     /// Number of triples in the record layer (those not already in the background).
@@ -597,6 +723,67 @@ impl<'a> DataGraph<'a> {
     }
 }
 
+/// Builds a [`DataGraph`] triple by triple, so a document can be parsed
+/// straight into it without first holding all its triples.
+pub struct DataGraphBuilder<'a> {
+    background: Option<&'a Background>,
+    offset: TermId,
+    dictionary: Interner<CompactTerms>,
+    ids: Vec<[TermId; 3]>,
+}
+
+impl<'a> DataGraphBuilder<'a> {
+    pub fn new(background: Option<&'a Background>) -> Self {
+        let offset = background.map_or(0, |bg| bg.dictionary.end());
+        DataGraphBuilder {
+            background,
+            offset,
+            dictionary: Interner::with_offset(offset),
+            ids: Vec::new(),
+        }
+    }
+
+    fn intern(&mut self, term: TermRef<'_>) -> TermId {
+        self.background
+            .filter(|_| !term.is_blank_node())
+            .and_then(|bg| bg.dictionary.get(term))
+            .unwrap_or_else(|| self.dictionary.insert_compact(term))
+    }
+
+    pub fn add(&mut self, triple: TripleRef<'_>) {
+        let id = [
+            self.intern(triple.subject.into()),
+            self.intern(triple.predicate.into()),
+            self.intern(triple.object),
+        ];
+        // A triple the background already has would only duplicate answers.
+        if let Some(bg) = self.background {
+            if id.iter().all(|&x| x < self.offset) && bg.index.contains(id) {
+                return;
+            }
+        }
+        self.ids.push(id);
+    }
+
+    pub fn finish(self) -> DataGraph<'a> {
+        let mut graph = DataGraph {
+            background: self.background,
+            dictionary: self.dictionary,
+            index: Index::new(self.ids),
+            targets_in_background: false,
+            rdf_type: None,
+            sub_class_of: None,
+        };
+        graph.rdf_type = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
+            vocab::RDF_TYPE,
+        )));
+        graph.sub_class_of = graph.id(TermRef::NamedNode(oxrdf::NamedNodeRef::new_unchecked(
+            vocab::RDFS_SUBCLASS_OF,
+        )));
+        graph
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -659,7 +846,7 @@ mod tests {
 
     #[test]
     fn the_interner_finds_owned_and_borrowed_terms_alike() {
-        let mut interner: Interner<Term> = Interner::with_offset(7);
+        let mut interner: Interner<Vec<Term>> = Interner::with_offset(7);
         let terms: Vec<Term> = (0..1000)
             .map(|i| match i % 3 {
                 0 => ex(&format!("n{i}")).into(),
@@ -677,6 +864,78 @@ mod tests {
         assert_eq!(interner.get(Literal::from("v1").as_ref().into()), None);
         assert_eq!(interner.len(), 1000);
         assert_eq!(interner.term(6), None);
+    }
+
+    #[test]
+    fn compact_terms_give_back_every_kind_of_term() {
+        let mut terms: Vec<Term> = vec![
+            ex("n").into(),
+            oxrdf::BlankNode::new_unchecked("b1").into(),
+            oxrdf::BlankNode::default().into(),
+            Literal::from("plain").into(),
+            Literal::new_typed_literal("plain", oxrdf::vocab::xsd::STRING).into(),
+            Literal::new_language_tagged_literal_unchecked("Brystkreft", "nb").into(),
+            Literal::new_language_tagged_literal_unchecked("", "en-gb").into(),
+            Literal::new_typed_literal("2021-01-01", oxrdf::vocab::xsd::DATE).into(),
+            Literal::new_typed_literal("æøå", ex("custom")).into(),
+            Literal::from("").into(),
+        ];
+        // More datatypes than the compact table takes: the rest are kept whole.
+        terms.extend(
+            (0..2 * COMPACT_MAX_DATATYPES)
+                .map(|i| Term::from(Literal::new_typed_literal("1", ex(&format!("type{i}"))))),
+        );
+        let mut interner: Interner<CompactTerms> = Interner::with_offset(3);
+        let ids: Vec<TermId> = terms
+            .iter()
+            .map(|t| interner.insert_compact(t.as_ref()))
+            .collect();
+        // "plain" and "plain"^^xsd:string are one term.
+        assert_eq!(ids[3], ids[4]);
+        for (term, id) in terms.iter().zip(&ids) {
+            assert_eq!(interner.term(*id), Some(term.as_ref()), "{term}");
+            assert_eq!(interner.get(term.as_ref()), Some(*id), "{term}");
+            assert_eq!(interner.insert_compact(term.as_ref()), *id);
+        }
+        assert_eq!(interner.len(), terms.len() - 1);
+        assert_eq!(interner.get(Literal::from("other").as_ref().into()), None);
+        assert_eq!(interner.term(2), None);
+        assert_eq!(interner.term(interner.end()), None);
+    }
+
+    #[test]
+    fn a_graph_built_triple_by_triple_equals_one_built_at_once() {
+        let background = Background::new(&[triple("org", "type", ex("Agent"))]);
+        let record = [
+            triple("d", "publisher", ex("org")),
+            triple("org", "type", ex("Agent")),
+            triple("d", "title", Literal::from("x")),
+            triple("d", "title", Literal::from("x")),
+        ];
+        let at_once = DataGraph::with_background(&background, &record);
+        let mut builder = DataGraphBuilder::new(Some(&background));
+        for t in &record {
+            builder.add(t.as_ref());
+        }
+        let built = builder.finish();
+        assert_eq!(built.len(), 2, "duplicates and background triples dropped");
+        let as_terms = |g: &DataGraph<'_>| {
+            let mut all: Vec<String> = g
+                .matching(None, None, None)
+                .map(|[s, p, o]| {
+                    format!(
+                        "{:?} {:?} {:?}",
+                        g.term(s).map(|t| t.to_string()),
+                        g.term(p).map(|t| t.to_string()),
+                        g.term(o).map(|t| t.to_string())
+                    )
+                })
+                .collect();
+            all.sort();
+            all
+        };
+        assert_eq!(as_terms(&at_once), as_terms(&built));
+        assert_eq!(as_terms(&built).len(), 3);
     }
 
     #[test]

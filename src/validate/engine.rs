@@ -95,7 +95,7 @@ pub(crate) struct Run<'a> {
     shapes: &'a ShapeSet,
     data: &'a DataGraph<'a>,
     /// Terms the run needs ids for that the data graph lacks (target nodes, parameters).
-    extra: Interner<Term>,
+    extra: Interner<Vec<Term>>,
     constants: Vec<TermId>,
     /// (shape, node) pairs being validated, to cut recursion.
     stack: Vec<(ShapeId, TermId)>,

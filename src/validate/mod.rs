@@ -55,7 +55,8 @@ mod sparql;
 mod vocab;
 mod xsd;
 
-pub use data::{Background, DataGraph};
+pub use data::{Background, DataGraph, DataGraphBuilder};
+pub(crate) use data::{CompactTerms, Interner};
 pub use path::PropertyPath;
 pub use report::{Severity, ValidationReport, ValidationResult};
 pub use shapes::{ShapeSet, ShapeWarning};

@@ -187,7 +187,7 @@ pub(crate) enum Constraint {
     },
     HasValue(Term),
     /// The allowed values, interned for lookups by borrowed term.
-    In(Interner<Term>),
+    In(Interner<Vec<Term>>),
     Sparql(Box<SparqlConstraint>),
     Component(Box<ComponentConstraint>),
 }

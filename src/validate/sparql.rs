@@ -554,9 +554,9 @@ impl Rewriter<'_> {
 pub(crate) struct SparqlView<'a> {
     pub(crate) data: &'a DataGraph<'a>,
     /// Terms of the validation run that the data graph does not contain.
-    pub(crate) extra: &'a Interner<Term>,
+    pub(crate) extra: &'a Interner<Vec<Term>>,
     /// Terms the query itself produces (BIND, aggregates, constants).
-    pub(crate) produced: RefCell<Interner<Term>>,
+    pub(crate) produced: RefCell<Interner<Vec<Term>>>,
     pub(crate) placeholders: Vec<(&'a NamedNode, TermId)>,
     pub(crate) shapes_graph: Option<(TermId, &'a Graph)>,
 }
