@@ -1,11 +1,17 @@
 //! Harvesting: fetch a source's document, parse it, split it into records
 //! and hand them to the store, which replaces the source's records atomically.
 
+pub mod ckan;
+pub mod contexts;
+pub mod fdp;
 pub mod fetch;
 pub mod format;
+pub mod hydra;
 pub mod netguard;
 pub mod record;
+pub mod sparql_source;
 pub mod split;
+pub mod xml_entities;
 
 use crate::config::{Config, SourceConfig};
 use crate::profiles::{Profile, Profiles};
@@ -41,6 +47,19 @@ pub enum HarvestError {
     },
     #[error("{location} contains no DCAT record (no dcat:Dataset, dcat:DatasetSeries, dcat:DataService or dcat:Catalog)")]
     NoRecords { location: String },
+    #[error("{last} (after {attempts} attempts)")]
+    Retried {
+        attempts: u32,
+        last: Box<HarvestError>,
+    },
+    #[error(
+        "the run took longer than harvest.run_timeout_secs ({seconds} s) and was stopped{progress}"
+    )]
+    RunTimeout { seconds: u64, progress: String },
+    #[error("{location}: {message}")]
+    Paging { location: String, message: String },
+    #[error("{location}: {message}")]
+    Protocol { location: String, message: String },
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
     #[error("cannot store the records: {0}")]
@@ -49,13 +68,75 @@ pub enum HarvestError {
     Internal(String),
 }
 
-/// A source's document parsed and split into records.
+/// A source's pages parsed and split into records.
 #[derive(Debug)]
 pub struct ParsedSource {
+    /// The first page's location.
     pub location: String,
-    pub format: RdfFormat,
+    /// The first page's media type (`application/json` for the CKAN action API).
+    pub format: String,
+    pub pages: usize,
     pub triples: usize,
     pub records: Vec<PreparedRecord>,
+}
+
+/// One fetched and parsed page (document, response) of a source.
+#[derive(Debug)]
+pub struct ParsedPage {
+    pub location: String,
+    /// Media type of what was parsed.
+    pub format: String,
+    pub triples: Vec<Triple>,
+}
+
+/// What every page of one run shares: the network policy, the settings and
+/// the JSON-LD context loader.
+#[derive(Clone)]
+pub struct PageContext {
+    pub fetcher: Fetcher,
+    pub contexts: contexts::ContextLoader,
+    pub max_bytes: u64,
+}
+
+impl PageContext {
+    pub fn new(
+        settings: &crate::config::HarvestConfig,
+        allow_private_network: bool,
+    ) -> Result<Self, HarvestError> {
+        let fetcher =
+            Fetcher::new(settings, allow_private_network).map_err(HarvestError::Client)?;
+        let contexts = contexts::ContextLoader::new(
+            settings.jsonld_context_allowlist.clone(),
+            Some(fetcher.clone()),
+        );
+        Ok(PageContext {
+            fetcher,
+            contexts,
+            max_bytes: settings.max_document_bytes,
+        })
+    }
+
+    /// Parses a fetched document off the async threads.
+    pub async fn parse(
+        &self,
+        document: FetchedDocument,
+        configured: Option<crate::config::RdfSyntax>,
+    ) -> Result<(FetchedDocument, RdfFormat, Vec<Triple>), HarvestError> {
+        let contexts = self.contexts.clone();
+        let max_bytes = self.max_bytes;
+        tokio::task::spawn_blocking(move || {
+            let (format, _) = format::detect(
+                configured,
+                document.content_type.as_deref(),
+                &document.location,
+                &document.bytes,
+            );
+            let triples = parse_document_with(&document, format, &contexts, max_bytes)?;
+            Ok((document, format, triples))
+        })
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))?
+    }
 }
 
 /// The outcome of harvesting one source, for the CLI summary and the API.
@@ -73,10 +154,37 @@ impl SourceReport {
 
 /// Parses a fetched document into triples. Graph names of quad syntaxes are
 /// dropped: a record is a set of triples.
+/// Remote JSON-LD contexts are never fetched here: only the shipped ones load.
 pub fn parse_document(
     document: &FetchedDocument,
     format: RdfFormat,
 ) -> Result<Vec<Triple>, HarvestError> {
+    parse_document_with(
+        document,
+        format,
+        &contexts::ContextLoader::offline(),
+        crate::config::HarvestConfig::default().max_document_bytes,
+    )
+}
+
+/// Parses with a JSON-LD context loader; RDF/XML entity declarations are
+/// checked first so that their expansion stays within `max_expanded_bytes`.
+pub fn parse_document_with(
+    document: &FetchedDocument,
+    format: RdfFormat,
+    contexts: &contexts::ContextLoader,
+    max_expanded_bytes: u64,
+) -> Result<Vec<Triple>, HarvestError> {
+    if format == RdfFormat::RdfXml {
+        xml_entities::check(&document.bytes, max_expanded_bytes).map_err(|message| {
+            HarvestError::Parse {
+                location: document.location.clone(),
+                format: format.name().to_string(),
+                place: String::new(),
+                message,
+            }
+        })?;
+    }
     let mut parser = RdfParser::from_format(format).rename_blank_nodes();
     if let Some(base) = base_iri(&document.location) {
         parser = parser
@@ -84,7 +192,11 @@ pub fn parse_document(
             .map_err(|e| HarvestError::Internal(e.to_string()))?;
     }
     let mut triples = Vec::new();
-    for quad in parser.for_slice(&document.bytes) {
+    let loader = contexts.clone();
+    for quad in parser.for_slice(&document.bytes).with_document_loader({
+        let loader = contexts::UnwindSafeLoader(std::panic::AssertUnwindSafe(loader));
+        move |url| loader.load(url)
+    }) {
         match quad {
             Ok(quad) => triples.push(Triple::from(quad)),
             Err(error) => return Err(parse_error(document, format, error)),
@@ -228,58 +340,122 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
 }
 
 /// Fetches, parses and splits one source, without touching the store.
+/// The run is complete only if every page was fetched and parsed, within
+/// `harvest.run_timeout_secs`.
 pub async fn collect_source(
     config: &Config,
     source: &SourceConfig,
 ) -> Result<ParsedSource, HarvestError> {
-    let fetcher = Fetcher::new(&config.harvest, source.allow_private_network)
-        .map_err(HarvestError::Client)?;
-    let location = config.location(source);
-    let document = fetcher.fetch(&location).await?;
-    let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
-    let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
-    let configured = source.format;
-    let name = source.name.clone();
-    tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        let (format, _) = format::detect(
-            configured,
-            document.content_type.as_deref(),
-            &document.location,
-            &document.bytes,
-        );
-        let triples = parse_document(&document, format)?;
-        let count = triples.len();
-        let parsed = started.elapsed();
-        let records = split::split_records(triples, &genid_base, unattached);
-        let split = started.elapsed();
-        if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
-            return Err(HarvestError::NoRecords {
-                location: document.location.clone(),
+    let seconds = config.harvest.run_timeout_secs;
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pages = match tokio::time::timeout(
+        std::time::Duration::from_secs(seconds),
+        collect_pages(config, source, progress.clone()),
+    )
+    .await
+    {
+        Ok(pages) => pages?,
+        Err(_) => {
+            let done = progress.load(std::sync::atomic::Ordering::Relaxed);
+            return Err(HarvestError::RunTimeout {
+                seconds,
+                progress: format!(" after {done} complete pages"),
             });
         }
-        let records: Vec<PreparedRecord> = records
-            .into_iter()
-            .map(|graph| PreparedRecord::new(&name, graph))
-            .collect();
-        tracing::debug!(
-            source = %name,
-            triples = count,
-            records = records.len(),
-            parse_ms = parsed.as_millis() as u64,
-            split_ms = (split - parsed).as_millis() as u64,
-            hash_ms = (started.elapsed() - split).as_millis() as u64,
-            "document prepared"
-        );
-        Ok(ParsedSource {
-            location: document.location,
-            format,
-            triples: count,
-            records,
-        })
+    };
+    let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
+    let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
+    let name = source.name.clone();
+    tokio::task::spawn_blocking(move || split_pages(pages, &name, &genid_base, unattached))
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// Every page of a source, by its kind.
+async fn collect_pages(
+    config: &Config,
+    source: &SourceConfig,
+    progress: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Result<Vec<ParsedPage>, HarvestError> {
+    let pages = PageContext::new(&config.harvest, source.allow_private_network)?;
+    let location = config.location(source);
+    match source.kind {
+        crate::config::SourceKind::Rdf => {
+            hydra::collect(
+                &pages,
+                &location,
+                source.format,
+                source.max_pages(),
+                &progress,
+            )
+            .await
+        }
+        crate::config::SourceKind::Sparql => {
+            sparql_source::collect(&pages, source, &location, &progress).await
+        }
+        crate::config::SourceKind::Fdp => fdp::collect(&pages, source, &location, &progress).await,
+        crate::config::SourceKind::Ckan => {
+            ckan::collect(&pages, source, &location, &progress).await
+        }
+    }
+}
+
+/// Joins the pages (dropping repeated triples) and splits them into records.
+fn split_pages(
+    pages: Vec<ParsedPage>,
+    source: &str,
+    genid_base: &str,
+    unattached: NamedNode,
+) -> Result<ParsedSource, HarvestError> {
+    let started = std::time::Instant::now();
+    let Some(first) = pages.first() else {
+        return Err(HarvestError::Internal(format!(
+            "source '{source}' produced no page"
+        )));
+    };
+    let location = first.location.clone();
+    let format = first.format.clone();
+    let page_count = pages.len();
+    let triples: Vec<Triple> = if page_count == 1 {
+        pages.into_iter().flat_map(|p| p.triples).collect()
+    } else {
+        let mut seen: std::collections::HashSet<Triple> = std::collections::HashSet::new();
+        let mut joined = Vec::new();
+        for page in pages {
+            for triple in page.triples {
+                if seen.insert(triple.clone()) {
+                    joined.push(triple);
+                }
+            }
+        }
+        joined
+    };
+    let count = triples.len();
+    let records = split::split_records(triples, genid_base, unattached);
+    let split = started.elapsed();
+    if !records.iter().any(|r| r.kind != RecordKind::Unattached) {
+        return Err(HarvestError::NoRecords { location });
+    }
+    let records: Vec<PreparedRecord> = records
+        .into_iter()
+        .map(|graph| PreparedRecord::new(source, graph))
+        .collect();
+    tracing::debug!(
+        source = %source,
+        pages = page_count,
+        triples = count,
+        records = records.len(),
+        split_ms = split.as_millis() as u64,
+        hash_ms = (started.elapsed() - split).as_millis() as u64,
+        "pages prepared"
+    );
+    Ok(ParsedSource {
+        location,
+        format,
+        pages: page_count,
+        triples: count,
+        records,
     })
-    .await
-    .map_err(|e| HarvestError::Internal(e.to_string()))?
 }
 
 /// Harvests one source into the store. A failure at any step leaves the
@@ -327,7 +503,7 @@ pub async fn harvest_source(
             run.validation = Some(summary);
         }
         run.location = parsed.location.clone();
-        run.format = Some(parsed.format.media_type().to_string());
+        run.format = Some(parsed.format.clone());
         run.triples = parsed.triples;
         let store = store.clone();
         let meta = meta.clone();
