@@ -323,6 +323,9 @@ impl Config {
                 return Err(self.value_error("server.base_url", "must be an http(s) URL"));
             }
         }
+        if self.harvest.run_timeout_secs == 0 {
+            return Err(self.value_error("harvest.run_timeout_secs", "must be at least 1"));
+        }
         if self.server.query_timeout_secs == 0 {
             return Err(self.value_error("server.query_timeout_secs", "must be at least 1"));
         }
@@ -565,6 +568,46 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("source[1].name"), "{err}");
+    }
+
+    #[test]
+    fn kind_options_are_checked_and_named() {
+        let source = |extra: &str| {
+            format!(
+                "[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"https://x.org/sparql\"\n{extra}\n"
+            )
+        };
+        let config = parse(&source(
+            "kind=\"sparql\"\npage_size=500\nmax_pages=10\nquery=\"CONSTRUCT { ?dataset ?p ?o } WHERE { ?dataset ?p ?o }\"",
+        ))
+        .unwrap();
+        assert_eq!(config.sources[0].kind, SourceKind::Sparql);
+        assert_eq!(config.sources[0].max_pages(), 10);
+        let err = parse(&source(
+            "query=\"CONSTRUCT { ?dataset ?p ?o } WHERE { ?dataset ?p ?o }\"",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("source[0].query"), "{err}");
+        let err = parse(&source("kind=\"fdp\"\nckan_api=\"action\"")).unwrap_err();
+        assert!(err.to_string().contains("source[0].ckan_api"), "{err}");
+        let err = parse(&source("kind=\"ckan\"\nckan_api=\"rest\"")).unwrap_err();
+        assert!(err.to_string().contains("ckan_api"), "{err}");
+        let err = parse(&source("kind=\"oai-pmh\"")).unwrap_err();
+        assert!(err.to_string().contains("kind"), "{err}");
+        let err = parse(&source("max_pages=0")).unwrap_err();
+        assert!(err.to_string().contains("source[0].max_pages"), "{err}");
+        let err =
+            parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"local.ttl\"\nkind=\"fdp\"\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("source[0].url"), "{err}");
+        let err = parse("[harvest]\nrun_timeout=5\n").unwrap_err();
+        assert!(err.to_string().contains("run_timeout"), "{err}");
+        let config = parse(
+            "[harvest]\nrun_timeout_secs=5\nmax_retries=1\nretry_initial_delay_ms=10\nretry_max_delay_secs=2\n\
+             jsonld_context_allowlist=[\"https://ctx.example.org/*\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.harvest.run_timeout_secs, 5);
     }
 
     #[test]
