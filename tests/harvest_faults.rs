@@ -247,3 +247,104 @@ fn faults_end_in_clear_errors_and_keep_records() {
         );
     }
 }
+
+/// A JSON-LD page naming a remote @context fails by name unless the context
+/// is allowlisted (then it is fetched through the same guard); shipped
+/// contexts load without a request; RDF/XML "billion laughs" fails the page;
+/// a Retry-After longer than allowed fails at once.
+#[test]
+fn contexts_entities_and_retry_after() {
+    let server = RawServer::start(|request| {
+        let base = format!("http://{}", request.host);
+        let jsonld = |context: &str| {
+            Reply::ok(
+                "application/ld+json",
+                format!(
+                    r#"{{"@context": "{context}", "@id": "{base}/d1", "@type": "Dataset", "title": "JSON-LD dataset"}}"#
+                ),
+            )
+        };
+        match request.path() {
+            "/remote.jsonld" => jsonld(&format!("{base}/context.jsonld")),
+            "/shipped.jsonld" => jsonld("https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.0/context/dcat-ap.jsonld"),
+            "/context.jsonld" => Reply::ok(
+                "application/ld+json",
+                r#"{"@context": {"Dataset": "http://www.w3.org/ns/dcat#Dataset", "title": "http://purl.org/dc/terms/title"}}"#,
+            ),
+            "/laughs.rdf" => {
+                let mut dtd = String::from("<!ENTITY l0 \"lol\">");
+                for i in 1..=9 {
+                    dtd.push_str(&format!("<!ENTITY l{i} \"{}\">", format!("&l{};", i - 1).repeat(10)));
+                }
+                Reply::ok(
+                    "application/rdf+xml",
+                    format!(
+                        "<?xml version=\"1.0\"?><!DOCTYPE rdf:RDF [{dtd}]>\
+                         <rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" xmlns:dct=\"http://purl.org/dc/terms/\">\
+                         <rdf:Description rdf:about=\"{base}/d\"><rdf:type rdf:resource=\"http://www.w3.org/ns/dcat#Dataset\"/><dct:title>&l9;</dct:title></rdf:Description></rdf:RDF>"
+                    ),
+                )
+            }
+            "/busy" => Reply::status(503).with_header("Retry-After", "3600"),
+            _ => Reply::status(404),
+        }
+    });
+    let data = tempfile::tempdir().unwrap();
+    let write = |allowlist: &str| {
+        let config = data.path().join("katalog.toml");
+        let mut toml = format!("[harvest]\nmax_retries = 3\nretry_max_delay_secs = 5\njsonld_context_allowlist = [{allowlist}]\n\n");
+        for (name, path) in [
+            ("remote", "/remote.jsonld"),
+            ("shipped", "/shipped.jsonld"),
+            ("laughs", "/laughs.rdf"),
+            ("busy", "/busy"),
+        ] {
+            toml.push_str(&format!(
+                "[[source]]\nname = \"{name}\"\ncountry = \"NO\"\nurl = \"{}\"\nallow_private_network = true\n\n",
+                server.url(path)
+            ));
+        }
+        std::fs::write(&config, toml).unwrap();
+        config
+    };
+    let config = write("");
+    let out = run(data.path(), &config, &["harvest"], None);
+    let output = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{output}");
+    let error_of = |source: &str| {
+        output
+            .lines()
+            .find(|l| l.contains(&format!("source '{source}'")))
+            .unwrap_or_else(|| panic!("no error for {source}:\n{output}"))
+            .to_string()
+    };
+    let remote = error_of("remote");
+    assert!(
+        remote.contains("context.jsonld") && remote.contains("jsonld_context_allowlist"),
+        "{remote}"
+    );
+    assert!(
+        !output.lines().any(|l| l.contains("source 'shipped'")),
+        "{output}"
+    );
+    let laughs = error_of("laughs");
+    assert!(laughs.contains("billion laughs"), "{laughs}");
+    let busy = error_of("busy");
+    assert!(
+        busy.contains("Retry-After") || busy.contains("retry after"),
+        "{busy}"
+    );
+    assert!(busy.contains("retry_max_delay_secs"), "{busy}");
+    assert!(!server.paths().contains(&"/context.jsonld".to_string()));
+    assert_eq!(server.paths().iter().filter(|p| *p == "/busy").count(), 1);
+
+    let config = write(&format!("\"{}\"", server.url("/context.jsonld")));
+    let out = run(
+        data.path(),
+        &config,
+        &["harvest", "--source", "remote"],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(server.paths().contains(&"/context.jsonld".to_string()));
+}
