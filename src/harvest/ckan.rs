@@ -1,5 +1,6 @@
 //! A CKAN portal. Its DCAT endpoint (ckanext-dcat's `/catalog.ttl`, paged
-//! with Hydra) is preferred when it answers; otherwise, or with
+//! with Hydra) is preferred when it answers with RDF; otherwise (404, or a
+//! first page that is not RDF, such as a portal's HTML error page), or with
 //! `ckan_api = "action"`, the action API (`/api/3/action/package_search`,
 //! paged with `rows` and `start`) is read and mapped to DCAT-AP:
 //!
@@ -76,11 +77,15 @@ pub async fn collect(
         let before = progress.load(Ordering::Relaxed);
         match hydra::follow(pages, catalog, source.format, source.max_pages(), progress).await {
             Ok(parsed) => return Ok(parsed),
-            Err(HarvestError::Status {
-                status: 404 | 410 | 501,
-                location,
-            }) if api == CkanApi::Auto && progress.load(Ordering::Relaxed) == before => {
-                tracing::info!(%location, "no DCAT endpoint; reading the CKAN action API");
+            // No DCAT endpoint: not found, or a page (HTML) that is no RDF.
+            Err(
+                error @ (HarvestError::Status {
+                    status: 404 | 410 | 501,
+                    ..
+                }
+                | HarvestError::Parse { .. }),
+            ) if api == CkanApi::Auto && progress.load(Ordering::Relaxed) == before => {
+                tracing::info!(%error, "no DCAT endpoint; reading the CKAN action API");
             }
             Err(error) => return Err(error),
         }
