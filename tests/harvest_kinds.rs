@@ -155,13 +155,23 @@ fn rdf_kind_follows_ckan_style_literal_next_pages() {
 /// An in-memory SPARQL endpoint that answers at most 7 rows per SELECT and
 /// 45 triples per CONSTRUCT, as capped public endpoints do.
 fn sparql_endpoint(store: Store) -> RawServer {
+    sparql_endpoint_with(store, false)
+}
+
+/// `ignore_offset`: answers every listing page from the start, as a broken endpoint would.
+fn sparql_endpoint_with(store: Store, ignore_offset: bool) -> RawServer {
     RawServer::start(move |request| {
         if request.path() != "/sparql" {
             return Reply::status(404);
         }
-        let Some(query) = request.form("query").or_else(|| request.query("query")) else {
+        let Some(mut query) = request.form("query").or_else(|| request.query("query")) else {
             return Reply::status(400);
         };
+        if ignore_offset {
+            if let Some(at) = query.rfind("OFFSET") {
+                query.truncate(at);
+            }
+        }
         let prepared = match SparqlEvaluator::new().parse_query(&query) {
             Ok(p) => p,
             Err(e) => {
@@ -441,4 +451,31 @@ fn ckan_kind_maps_the_action_api() {
     let paths = server.paths();
     assert_eq!(paths[0], "/catalog.ttl");
     assert_eq!(paths.len(), 4, "{paths:?}");
+}
+
+#[test]
+fn sparql_kind_fails_when_the_endpoint_ignores_offset() {
+    let store = Store::new().unwrap();
+    let document = format!("{PREFIXES}{}", datasets("https://data.example.org", 0..12));
+    store
+        .load_from_slice(RdfFormat::Turtle, document.as_bytes())
+        .unwrap();
+    let endpoint = sparql_endpoint_with(store, true);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("katalog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[harvest]\nmax_retries = 0\n\n[[source]]\nname = \"broken\"\nkind = \"sparql\"\ncountry = \"NL\"\nurl = \"{}\"\nallow_private_network = true\npage_size = 5\n",
+            endpoint.url("/sparql")
+        ),
+    )
+    .unwrap();
+    let out = run(data.path(), &config, &["harvest"]);
+    let output = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{output}");
+    assert!(
+        output.contains("source 'broken'") && output.contains("ignore OFFSET"),
+        "{output}"
+    );
 }

@@ -366,7 +366,8 @@ pub async fn collect_source(
     let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
     let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
     let name = source.name.clone();
-    tokio::task::spawn_blocking(move || split_pages(pages, &name, &genid_base, unattached))
+    let start = config.location(source).to_string();
+    tokio::task::spawn_blocking(move || split_pages(pages, &start, &name, &genid_base, unattached))
         .await
         .map_err(|e| HarvestError::Internal(e.to_string()))?
 }
@@ -403,15 +404,16 @@ async fn collect_pages(
 /// Joins the pages (dropping repeated triples) and splits them into records.
 fn split_pages(
     pages: Vec<ParsedPage>,
+    start: &str,
     source: &str,
     genid_base: &str,
     unattached: NamedNode,
 ) -> Result<ParsedSource, HarvestError> {
     let started = std::time::Instant::now();
     let Some(first) = pages.first() else {
-        return Err(HarvestError::Internal(format!(
-            "source '{source}' produced no page"
-        )));
+        return Err(HarvestError::NoRecords {
+            location: start.to_string(),
+        });
     };
     let location = first.location.clone();
     let format = first.format.clone();
