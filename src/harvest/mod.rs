@@ -418,20 +418,22 @@ fn split_pages(
     let location = first.location.clone();
     let format = first.format.clone();
     let page_count = pages.len();
-    let triples: Vec<Triple> = if page_count == 1 {
-        pages.into_iter().flat_map(|p| p.triples).collect()
-    } else {
-        let mut seen: std::collections::HashSet<Triple> = std::collections::HashSet::new();
-        let mut joined = Vec::new();
-        for page in pages {
-            for triple in page.triples {
-                if seen.insert(triple.clone()) {
-                    joined.push(triple);
-                }
-            }
-        }
-        joined
-    };
+    let mut triples: Vec<Triple> = pages.into_iter().flat_map(|p| p.triples).collect();
+    if page_count > 1 {
+        // Pages repeat triples (the catalogue's own, on every page). The set
+        // holds references, not copies, to keep the join's memory small.
+        let keep: Vec<bool> = {
+            let mut seen: std::collections::HashSet<&Triple> =
+                std::collections::HashSet::with_capacity(triples.len());
+            triples.iter().map(|t| seen.insert(t)).collect()
+        };
+        let mut index = 0;
+        triples.retain(|_| {
+            let kept = keep[index];
+            index += 1;
+            kept
+        });
+    }
     let count = triples.len();
     let records = split::split_records(triples, genid_base, unattached);
     let split = started.elapsed();
