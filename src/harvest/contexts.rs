@@ -201,6 +201,36 @@ mod tests {
     }
 
     #[test]
+    fn shipped_dcat_ap_context_knows_semic_names() {
+        let document = FetchedDocument {
+            location: "https://example.org/doc.jsonld".into(),
+            bytes: br#"{"@context": "https://semiceu.github.io/uri.semic.eu-generated/DCAT-AP/releases/3.0.1/context/dcat-ap.jsonld",
+                "@id": "https://example.org/d", "@type": "Dataset", "releaseDate": "2024-01-01",
+                "datasetDistribution": {"@id": "https://example.org/x", "@type": "Distribution", "accessUrl": "https://example.org/f"}}"#
+                .to_vec(),
+            content_type: None,
+        };
+        let triples = crate::harvest::parse_document(
+            &document,
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+        )
+        .unwrap();
+        let text: Vec<String> = triples.iter().map(|t| t.to_string()).collect();
+        for needle in [
+            "<http://purl.org/dc/terms/issued> \"2024-01-01\"",
+            "<http://www.w3.org/ns/dcat#distribution> <https://example.org/x>",
+            "<http://www.w3.org/ns/dcat#accessURL> <https://example.org/f>",
+        ] {
+            assert!(
+                text.iter().any(|t| t.contains(needle)),
+                "{needle} in {text:#?}"
+            );
+        }
+    }
+
+    #[test]
     fn other_remote_contexts_are_refused_by_name() {
         let error = parse(
             r#"{"@context": "http://169.254.169.254/latest/meta-data/ctx.jsonld", "@id": "https://example.org/d", "name": "x"}"#,
