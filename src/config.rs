@@ -111,6 +111,23 @@ pub struct HarvestConfig {
     pub request_timeout_secs: u64,
     #[serde(default = "default_max_redirects")]
     pub max_redirects: usize,
+    /// Retries of a request answered 5xx or 429, or not answered at all.
+    #[serde(default = "default_max_retries")]
+    pub max_retries: u32,
+    /// First retry delay; it doubles on each further retry.
+    #[serde(default = "default_retry_initial_delay")]
+    pub retry_initial_delay_ms: u64,
+    /// Longest wait before a retry, Retry-After included: a longer Retry-After fails the request.
+    #[serde(default = "default_retry_max_delay")]
+    pub retry_max_delay_secs: u64,
+    /// A whole run (every page of a source) ends after this long; a slow-drip
+    /// server cannot hold a run forever.
+    #[serde(default = "default_run_timeout")]
+    pub run_timeout_secs: u64,
+    /// Remote JSON-LD `@context` URLs that may be fetched (exact URLs, or
+    /// prefixes ending in `*`). The contexts katalog ships are never fetched.
+    #[serde(default)]
+    pub jsonld_context_allowlist: Vec<String>,
 }
 
 impl Default for HarvestConfig {
@@ -120,6 +137,11 @@ impl Default for HarvestConfig {
             connect_timeout_secs: default_connect_timeout(),
             request_timeout_secs: default_request_timeout(),
             max_redirects: default_max_redirects(),
+            max_retries: default_max_retries(),
+            retry_initial_delay_ms: default_retry_initial_delay(),
+            retry_max_delay_secs: default_retry_max_delay(),
+            run_timeout_secs: default_run_timeout(),
+            jsonld_context_allowlist: Vec::new(),
         }
     }
 }
@@ -136,6 +158,20 @@ fn default_request_timeout() -> u64 {
 fn default_max_redirects() -> usize {
     10
 }
+fn default_max_retries() -> u32 {
+    3
+}
+fn default_retry_initial_delay() -> u64 {
+    1000
+}
+fn default_retry_max_delay() -> u64 {
+    120
+}
+fn default_run_timeout() -> u64 {
+    6 * 3600
+}
+/// Pages (documents) one run fetches at most, unless the source says otherwise.
+pub const DEFAULT_MAX_PAGES: usize = 10_000;
 
 /// One `[[source]]`: a national catalogue to harvest.
 #[derive(Debug, Clone, Deserialize)]
@@ -158,14 +194,60 @@ pub struct SourceConfig {
     /// Validation profile (dcat-ap-3, healthdcat-ap, dcat-ap-no, gdi): records
     /// that violate it are quarantined instead of published. None: no gate.
     pub profile: Option<String>,
+    /// Most pages (documents, requests for `sparql`) one run fetches; more fails the run.
+    pub max_pages: Option<usize>,
+    /// `sparql`: the CONSTRUCT query describing the datasets bound to `?dataset`.
+    pub query: Option<String>,
+    /// `sparql`: the SELECT query listing the records to describe, as `?dataset`.
+    pub dataset_query: Option<String>,
+    /// `sparql`: datasets per page; `ckan`: packages per action-API page.
+    pub page_size: Option<usize>,
+    /// `ckan`: which interface to harvest.
+    pub ckan_api: Option<CkanApi>,
+}
+
+impl SourceConfig {
+    pub fn max_pages(&self) -> usize {
+        self.max_pages.unwrap_or(DEFAULT_MAX_PAGES)
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SourceKind {
-    /// An RDF document in any of the six syntaxes.
+    /// An RDF document in any of the six syntaxes, following Hydra paging.
     #[default]
     Rdf,
+    /// A SPARQL endpoint, read with paged CONSTRUCT queries.
+    Sparql,
+    /// A FAIR Data Point, walked from its root.
+    Fdp,
+    /// A CKAN portal: its DCAT endpoint when present, else the action API.
+    Ckan,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Rdf => "rdf",
+            SourceKind::Sparql => "sparql",
+            SourceKind::Fdp => "fdp",
+            SourceKind::Ckan => "ckan",
+        }
+    }
+}
+
+/// The interface of a CKAN portal a `ckan` source harvests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CkanApi {
+    /// The DCAT endpoint (ckanext-dcat's `/catalog.ttl`) if it answers, else the action API.
+    #[default]
+    Auto,
+    /// Only the DCAT endpoint.
+    Dcat,
+    /// Only the action API (`/api/3/action/package_search`).
+    Action,
 }
 
 /// The RDF syntaxes a source may declare with `format`.
@@ -241,6 +323,9 @@ impl Config {
                 return Err(self.value_error("server.base_url", "must be an http(s) URL"));
             }
         }
+        if self.harvest.run_timeout_secs == 0 {
+            return Err(self.value_error("harvest.run_timeout_secs", "must be at least 1"));
+        }
         if self.server.query_timeout_secs == 0 {
             return Err(self.value_error("server.query_timeout_secs", "must be at least 1"));
         }
@@ -305,6 +390,70 @@ impl Config {
             }
             if let Some(schedule) = &source.schedule {
                 check_cron(schedule).map_err(|m| self.value_error(at("schedule"), m))?;
+            }
+            self.check_kind_options(source, &at)?;
+        }
+        Ok(())
+    }
+
+    /// Per-kind options: each only on the kinds it applies to, with sane values.
+    fn check_kind_options(
+        &self,
+        source: &SourceConfig,
+        at: &dyn Fn(&str) -> String,
+    ) -> Result<(), ConfigError> {
+        use SourceKind::*;
+        let kind = source.kind;
+        let only = |key: &str, set: bool, kinds: &[SourceKind]| {
+            if set && !kinds.contains(&kind) {
+                let names: Vec<String> =
+                    kinds.iter().map(|k| format!("{:?}", k.as_str())).collect();
+                return Err(self.value_error(
+                    at(key),
+                    format!(
+                        "applies only to kind = {}, not to kind = {:?}",
+                        names.join(" or "),
+                        kind.as_str()
+                    ),
+                ));
+            }
+            Ok(())
+        };
+        only("query", source.query.is_some(), &[Sparql])?;
+        only("dataset_query", source.dataset_query.is_some(), &[Sparql])?;
+        only("page_size", source.page_size.is_some(), &[Sparql, Ckan])?;
+        only("ckan_api", source.ckan_api.is_some(), &[Ckan])?;
+        only("format", source.format.is_some(), &[Rdf, Fdp, Ckan])?;
+        if source.max_pages == Some(0) {
+            return Err(self.value_error(at("max_pages"), "must be at least 1"));
+        }
+        if source.page_size == Some(0) {
+            return Err(self.value_error(at("page_size"), "must be at least 1"));
+        }
+        if kind != Rdf && matches!(self.location(source), Location::Local(_)) {
+            return Err(self.value_error(
+                at("url"),
+                format!(
+                    "{:?}: a {:?} source is harvested over http(s); only kind = \"rdf\" reads local files",
+                    source.url,
+                    kind.as_str()
+                ),
+            ));
+        }
+        if let Some(query) = &source.query {
+            if !query.contains("?dataset") {
+                return Err(self.value_error(
+                    at("query"),
+                    "must be a CONSTRUCT query using ?dataset (katalog binds it with VALUES)",
+                ));
+            }
+        }
+        if let Some(query) = &source.dataset_query {
+            if !query.contains("?dataset") {
+                return Err(self.value_error(
+                    at("dataset_query"),
+                    "must be a SELECT query binding ?dataset",
+                ));
             }
         }
         Ok(())
@@ -419,6 +568,46 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("source[1].name"), "{err}");
+    }
+
+    #[test]
+    fn kind_options_are_checked_and_named() {
+        let source = |extra: &str| {
+            format!(
+                "[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"https://x.org/sparql\"\n{extra}\n"
+            )
+        };
+        let config = parse(&source(
+            "kind=\"sparql\"\npage_size=500\nmax_pages=10\nquery=\"CONSTRUCT { ?dataset ?p ?o } WHERE { ?dataset ?p ?o }\"",
+        ))
+        .unwrap();
+        assert_eq!(config.sources[0].kind, SourceKind::Sparql);
+        assert_eq!(config.sources[0].max_pages(), 10);
+        let err = parse(&source(
+            "query=\"CONSTRUCT { ?dataset ?p ?o } WHERE { ?dataset ?p ?o }\"",
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("source[0].query"), "{err}");
+        let err = parse(&source("kind=\"fdp\"\nckan_api=\"action\"")).unwrap_err();
+        assert!(err.to_string().contains("source[0].ckan_api"), "{err}");
+        let err = parse(&source("kind=\"ckan\"\nckan_api=\"rest\"")).unwrap_err();
+        assert!(err.to_string().contains("ckan_api"), "{err}");
+        let err = parse(&source("kind=\"oai-pmh\"")).unwrap_err();
+        assert!(err.to_string().contains("kind"), "{err}");
+        let err = parse(&source("max_pages=0")).unwrap_err();
+        assert!(err.to_string().contains("source[0].max_pages"), "{err}");
+        let err =
+            parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"local.ttl\"\nkind=\"fdp\"\n")
+                .unwrap_err();
+        assert!(err.to_string().contains("source[0].url"), "{err}");
+        let err = parse("[harvest]\nrun_timeout=5\n").unwrap_err();
+        assert!(err.to_string().contains("run_timeout"), "{err}");
+        let config = parse(
+            "[harvest]\nrun_timeout_secs=5\nmax_retries=1\nretry_initial_delay_ms=10\nretry_max_delay_secs=2\n\
+             jsonld_context_allowlist=[\"https://ctx.example.org/*\"]\n",
+        )
+        .unwrap();
+        assert_eq!(config.harvest.run_timeout_secs, 5);
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub struct Fetcher {
     client: reqwest::Client,
     allow_private_network: bool,
     max_bytes: u64,
+    retry: RetryPolicy,
 }
 
 impl Fetcher {
@@ -72,6 +73,11 @@ impl Fetcher {
             client,
             allow_private_network,
             max_bytes: settings.max_document_bytes,
+            retry: RetryPolicy {
+                max_retries: settings.max_retries,
+                initial_delay: Duration::from_millis(settings.retry_initial_delay_ms),
+                max_delay: Duration::from_secs(settings.retry_max_delay_secs),
+            },
         })
     }
 
@@ -104,6 +110,45 @@ impl Fetcher {
     }
 
     async fn get(&self, url: &url::Url) -> Result<FetchedDocument, HarvestError> {
+        self.request(url, &Request::get(ACCEPT_RDF))
+            .await
+            .map(|page| page.document)
+    }
+
+    /// GETs an http(s) URL with its own Accept header (a JSON API, SPARQL
+    /// results), with the same guard, caps and retries as `fetch`.
+    pub async fn get_with(
+        &self,
+        url: &url::Url,
+        accept: &'static str,
+    ) -> Result<FetchedPage, HarvestError> {
+        self.request(url, &Request::get(accept)).await
+    }
+
+    /// POSTs an HTML form (a SPARQL query) to an http(s) URL.
+    pub async fn post_form(
+        &self,
+        url: &url::Url,
+        form: Vec<(String, String)>,
+        accept: &'static str,
+    ) -> Result<FetchedPage, HarvestError> {
+        self.request(
+            url,
+            &Request {
+                accept,
+                form: Some(form),
+            },
+        )
+        .await
+    }
+
+    /// One request, retried on 5xx, 429 and failures to connect, with
+    /// exponentially growing delays (or the server's Retry-After), bounded.
+    async fn request(
+        &self,
+        url: &url::Url,
+        request: &Request,
+    ) -> Result<FetchedPage, HarvestError> {
         let at = url.to_string();
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HarvestError::Fetch {
@@ -117,24 +162,133 @@ impl Fetcher {
                 message,
             })?;
         }
-        let response = self
-            .client
-            .get(url.clone())
-            .header(reqwest::header::ACCEPT, ACCEPT_RDF)
+        let mut attempt: u32 = 0;
+        loop {
+            let outcome = self.attempt(url, request).await;
+            let retry_after = match &outcome {
+                Attempt::Done(_) => None,
+                Attempt::Failed { retry_after, .. } => Some(*retry_after),
+            };
+            let error = match outcome {
+                Attempt::Done(page) => return Ok(page),
+                Attempt::Failed {
+                    error,
+                    retryable: false,
+                    ..
+                } => return Err(error),
+                Attempt::Failed { error, .. } => error,
+            };
+            if attempt >= self.retry.max_retries {
+                return Err(if attempt == 0 {
+                    error
+                } else {
+                    HarvestError::Retried {
+                        attempts: attempt + 1,
+                        last: Box::new(error),
+                    }
+                });
+            }
+            let backoff = self
+                .retry
+                .initial_delay
+                .saturating_mul(2u32.saturating_pow(attempt));
+            let delay = match retry_after.flatten() {
+                Some(wait) if wait > self.retry.max_delay => {
+                    return Err(HarvestError::Fetch {
+                        location: at,
+                        message: format!(
+                            "{error}; the server asks to retry after {} s, longer than harvest.retry_max_delay_secs ({} s)",
+                            wait.as_secs(),
+                            self.retry.max_delay.as_secs()
+                        ),
+                    })
+                }
+                Some(wait) => wait,
+                None => backoff.min(self.retry.max_delay),
+            };
+            tracing::warn!(location = %at, attempt = attempt + 1, delay_ms = delay.as_millis() as u64, %error, "retrying");
+            tokio::time::sleep(delay).await;
+            attempt += 1;
+        }
+    }
+
+    async fn attempt(&self, url: &url::Url, request: &Request) -> Attempt {
+        let at = url.to_string();
+        let builder = match &request.form {
+            Some(form) => self.client.post(url.clone()).form(form),
+            None => self.client.get(url.clone()),
+        };
+        let response = match builder
+            .header(reqwest::header::ACCEPT, request.accept)
             .send()
             .await
-            .map_err(|e| HarvestError::Fetch {
-                location: at.clone(),
-                message: describe_reqwest_error(&e),
-            })?;
-        let final_url = response.url().to_string();
+        {
+            Ok(response) => response,
+            Err(e) => {
+                // A refused redirect or address is final; a connection that failed may not be.
+                let retryable = (e.is_connect() || e.is_timeout()) && !e.is_redirect();
+                let message = describe_reqwest_error(&e);
+                let error = if message.contains("allow_private_network") {
+                    HarvestError::Refused {
+                        location: at,
+                        message,
+                    }
+                } else {
+                    HarvestError::Fetch {
+                        location: at,
+                        message,
+                    }
+                };
+                let retryable = retryable && !matches!(error, HarvestError::Refused { .. });
+                return Attempt::Failed {
+                    error,
+                    retryable,
+                    retry_after: None,
+                };
+            }
+        };
+        let final_url = response.url().clone();
         let status = response.status();
         if !status.is_success() {
-            return Err(HarvestError::Status {
-                location: final_url,
-                status: status.as_u16(),
-            });
+            let retryable = status.is_server_error() || status.as_u16() == 429;
+            let retry_after = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(parse_retry_after);
+            return Attempt::Failed {
+                error: HarvestError::Status {
+                    location: final_url.to_string(),
+                    status: status.as_u16(),
+                },
+                retryable,
+                retry_after,
+            };
         }
+        let next_link = response
+            .headers()
+            .get_all(reqwest::header::LINK)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find_map(|v| next_link(v, &final_url));
+        match self.read_body(response).await {
+            Ok(document) => Attempt::Done(FetchedPage {
+                document,
+                next_link,
+            }),
+            Err(error) => Attempt::Failed {
+                error,
+                retryable: false,
+                retry_after: None,
+            },
+        }
+    }
+
+    async fn read_body(
+        &self,
+        response: reqwest::Response,
+    ) -> Result<FetchedDocument, HarvestError> {
+        let final_url = response.url().to_string();
         if let Some(length) = response.content_length() {
             if length > self.max_bytes {
                 return Err(HarvestError::TooLarge {
@@ -175,6 +329,77 @@ impl Fetcher {
     }
 }
 
+/// A fetched http(s) response with what paging needs from its headers.
+#[derive(Debug, Clone)]
+pub struct FetchedPage {
+    pub document: FetchedDocument,
+    /// The `Link: <...>; rel="next"` header, resolved against the final URL.
+    pub next_link: Option<url::Url>,
+}
+
+/// What to send: the Accept header, and a form to POST (else a GET).
+struct Request {
+    accept: &'static str,
+    form: Option<Vec<(String, String)>>,
+}
+
+impl Request {
+    fn get(accept: &'static str) -> Self {
+        Request { accept, form: None }
+    }
+}
+
+enum Attempt {
+    Done(FetchedPage),
+    Failed {
+        error: HarvestError,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    },
+}
+
+/// The retry policy of one fetcher.
+#[derive(Debug, Clone, Copy)]
+struct RetryPolicy {
+    max_retries: u32,
+    initial_delay: Duration,
+    max_delay: Duration,
+}
+
+/// Retry-After: delay-seconds or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.signed_duration_since(chrono::Utc::now());
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+/// The `rel="next"` target of one Link header value, resolved against `base`.
+fn next_link(header: &str, base: &url::Url) -> Option<url::Url> {
+    for link in header.split(',') {
+        let (target, params) = link.split_once(';').unwrap_or((link, ""));
+        let target = target.trim().strip_prefix('<')?.strip_suffix('>')?;
+        let is_next = params.split(';').any(|param| {
+            let Some((key, value)) = param.split_once('=') else {
+                return false;
+            };
+            key.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_matches('"')
+                    .split_whitespace()
+                    .any(|rel| rel.eq_ignore_ascii_case("next"))
+        });
+        if is_next {
+            return base.join(target).ok();
+        }
+    }
+    None
+}
+
 /// reqwest's Display hides the cause ("error sending request"); the chain says what happened.
 fn describe_reqwest_error(error: &reqwest::Error) -> String {
     let mut message = if error.is_timeout() {
@@ -201,4 +426,41 @@ pub fn install_crypto_provider() {
         // Err only means another provider was installed first, which is fine.
         let _ = rustls::crypto::ring::default_provider().install_default();
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_link_headers() {
+        let base =
+            url::Url::parse("https://fdp.example.org/catalog/1/page/dataset?page=0").unwrap();
+        assert_eq!(
+            next_link(r#"<?page=1>; rel="next", <?page=0>; rel="first""#, &base)
+                .unwrap()
+                .as_str(),
+            "https://fdp.example.org/catalog/1/page/dataset?page=1"
+        );
+        assert_eq!(
+            next_link(
+                r#"<https://x.org/a>; rel="prev", <https://x.org/b>; rel=next"#,
+                &base
+            )
+            .unwrap()
+            .as_str(),
+            "https://x.org/b"
+        );
+        assert!(next_link(r#"<https://x.org/a>; rel="last""#, &base).is_none());
+    }
+
+    #[test]
+    fn reads_retry_after() {
+        assert_eq!(parse_retry_after(" 7 "), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
 }

@@ -1,11 +1,17 @@
 //! Harvesting: fetch a source's document, parse it, split it into records
 //! and hand them to the store, which replaces the source's records atomically.
 
+pub mod ckan;
+pub mod contexts;
+pub mod fdp;
 pub mod fetch;
 pub mod format;
+pub mod hydra;
 pub mod netguard;
 pub mod record;
+pub mod sparql_source;
 pub mod split;
+pub mod xml_entities;
 
 use crate::config::{Config, SourceConfig};
 use crate::ns;
@@ -43,6 +49,19 @@ pub enum HarvestError {
     },
     #[error("{location} contains no DCAT record (no dcat:Dataset, dcat:DatasetSeries, dcat:DataService or dcat:Catalog)")]
     NoRecords { location: String },
+    #[error("{last} (after {attempts} attempts)")]
+    Retried {
+        attempts: u32,
+        last: Box<HarvestError>,
+    },
+    #[error(
+        "the run took longer than harvest.run_timeout_secs ({seconds} s) and was stopped{progress}"
+    )]
+    RunTimeout { seconds: u64, progress: String },
+    #[error("{location}: {message}")]
+    Paging { location: String, message: String },
+    #[error("{location}: {message}")]
+    Protocol { location: String, message: String },
     #[error("cannot set up the HTTP client: {0}")]
     Client(String),
     #[error("cannot store the records: {0}")]
@@ -51,13 +70,75 @@ pub enum HarvestError {
     Internal(String),
 }
 
-/// A source's document parsed and split into records.
+/// A source's pages parsed and split into records.
 #[derive(Debug)]
 pub struct ParsedSource {
+    /// The first page's location.
     pub location: String,
-    pub format: RdfFormat,
+    /// The first page's media type (`application/json` for the CKAN action API).
+    pub format: String,
+    pub pages: usize,
     pub triples: usize,
     pub records: Vec<PreparedRecord>,
+}
+
+/// One fetched and parsed page (document, response) of a source.
+#[derive(Debug)]
+pub struct ParsedPage {
+    pub location: String,
+    /// Media type of what was parsed.
+    pub format: String,
+    pub triples: Vec<Triple>,
+}
+
+/// What every page of one run shares: the network policy, the settings and
+/// the JSON-LD context loader.
+#[derive(Clone)]
+pub struct PageContext {
+    pub fetcher: Fetcher,
+    pub contexts: contexts::ContextLoader,
+    pub max_bytes: u64,
+}
+
+impl PageContext {
+    pub fn new(
+        settings: &crate::config::HarvestConfig,
+        allow_private_network: bool,
+    ) -> Result<Self, HarvestError> {
+        let fetcher =
+            Fetcher::new(settings, allow_private_network).map_err(HarvestError::Client)?;
+        let contexts = contexts::ContextLoader::new(
+            settings.jsonld_context_allowlist.clone(),
+            Some(fetcher.clone()),
+        );
+        Ok(PageContext {
+            fetcher,
+            contexts,
+            max_bytes: settings.max_document_bytes,
+        })
+    }
+
+    /// Parses a fetched document off the async threads.
+    pub async fn parse(
+        &self,
+        document: FetchedDocument,
+        configured: Option<crate::config::RdfSyntax>,
+    ) -> Result<(FetchedDocument, RdfFormat, Vec<Triple>), HarvestError> {
+        let contexts = self.contexts.clone();
+        let max_bytes = self.max_bytes;
+        tokio::task::spawn_blocking(move || {
+            let (format, _) = format::detect(
+                configured,
+                document.content_type.as_deref(),
+                &document.location,
+                &document.bytes,
+            );
+            let triples = parse_document_with(&document, format, &contexts, max_bytes)?;
+            Ok((document, format, triples))
+        })
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))?
+    }
 }
 
 /// The outcome of harvesting one source, for the CLI summary and the API.
@@ -75,12 +156,49 @@ impl SourceReport {
 
 /// Parses a fetched document into triples. Graph names of quad syntaxes are
 /// dropped: a record is a set of triples.
+/// Remote JSON-LD contexts are never fetched here: only the shipped ones load.
 pub fn parse_document(
     document: &FetchedDocument,
     format: RdfFormat,
 ) -> Result<Vec<Triple>, HarvestError> {
+    parse_document_with(
+        document,
+        format,
+        &contexts::ContextLoader::offline(),
+        crate::config::HarvestConfig::default().max_document_bytes,
+    )
+}
+
+/// Parses with a JSON-LD context loader; RDF/XML entity declarations are
+/// checked first so that their expansion stays within `max_expanded_bytes`.
+pub fn parse_document_with(
+    document: &FetchedDocument,
+    format: RdfFormat,
+    contexts: &contexts::ContextLoader,
+    max_expanded_bytes: u64,
+) -> Result<Vec<Triple>, HarvestError> {
+    if format == RdfFormat::RdfXml {
+        xml_entities::check(&document.bytes, max_expanded_bytes).map_err(|message| {
+            HarvestError::Parse {
+                location: document.location.clone(),
+                format: format.name().to_string(),
+                place: String::new(),
+                message,
+            }
+        })?;
+    }
+    let mut parser = RdfParser::from_format(format).rename_blank_nodes();
+    if let Some(base) = base_iri(&document.location) {
+        parser = parser
+            .with_base_iri(base)
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+    }
     let mut triples = Vec::new();
-    for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
+    let loader = contexts.clone();
+    for quad in parser.for_slice(&document.bytes).with_document_loader({
+        let loader = contexts::UnwindSafeLoader(std::panic::AssertUnwindSafe(loader));
+        move |url| loader.load(url)
+    }) {
         match quad {
             Ok(quad) => triples.push(Triple::from(quad)),
             Err(error) => return Err(parse_error(&document.location, format, error)),
@@ -425,68 +543,123 @@ pub fn score_records(records: &mut [PreparedRecord], profiled: bool) -> QualityS
 }
 
 /// Fetches, parses and splits one source, without touching the store.
+/// The run is complete only if every page was fetched and parsed, within
+/// `harvest.run_timeout_secs`.
 pub async fn collect_source(
     config: &Config,
     source: &SourceConfig,
 ) -> Result<ParsedSource, HarvestError> {
-    let fetcher = Fetcher::new(&config.harvest, source.allow_private_network)
-        .map_err(HarvestError::Client)?;
-    let location = config.location(source);
-    let document = fetcher.fetch(&location).await?;
+    let seconds = config.harvest.run_timeout_secs;
+    let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let pages = match tokio::time::timeout(
+        std::time::Duration::from_secs(seconds),
+        collect_pages(config, source, progress.clone()),
+    )
+    .await
+    {
+        Ok(pages) => pages?,
+        Err(_) => {
+            let done = progress.load(std::sync::atomic::Ordering::Relaxed);
+            return Err(HarvestError::RunTimeout {
+                seconds,
+                progress: format!(" after {done} complete pages"),
+            });
+        }
+    };
     let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
     let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
-    let configured = source.format;
     let name = source.name.clone();
-    tokio::task::spawn_blocking(move || {
-        let started = std::time::Instant::now();
-        let (format, _) = format::detect(
-            configured,
-            document.content_type.as_deref(),
-            &document.location,
-            &document.bytes,
-        );
-        // Parsed straight into the interned form (no list of owned triples),
-        // and the bytes let go before the records are made.
-        let mut interned = split::InternedDocument::default();
-        for quad in parser_for(&document.location, format)?.for_slice(&document.bytes) {
-            match quad {
-                Ok(quad) => interned.add(Triple::from(quad).as_ref()),
-                Err(error) => return Err(parse_error(&document.location, format, error)),
-            }
+    let start = config.location(source).to_string();
+    tokio::task::spawn_blocking(move || split_pages(pages, &start, &name, &genid_base, unattached))
+        .await
+        .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// Every page of a source, by its kind.
+async fn collect_pages(
+    config: &Config,
+    source: &SourceConfig,
+    progress: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) -> Result<Vec<ParsedPage>, HarvestError> {
+    let pages = PageContext::new(&config.harvest, source.allow_private_network)?;
+    let location = config.location(source);
+    match source.kind {
+        crate::config::SourceKind::Rdf => {
+            hydra::collect(
+                &pages,
+                &location,
+                source.format,
+                source.max_pages(),
+                &progress,
+            )
+            .await
         }
-        let FetchedDocument { location, .. } = document;
-        let count = interned.len();
-        let parsed = started.elapsed();
-        let split_document = interned.split(&genid_base, unattached);
-        let split = started.elapsed();
-        if !(0..split_document.len())
-            .any(|i| split_document.kind(i) != Some(RecordKind::Unattached))
-        {
-            return Err(HarvestError::NoRecords { location });
+        crate::config::SourceKind::Sparql => {
+            sparql_source::collect(&pages, source, &location, &progress).await
         }
-        let records: Vec<PreparedRecord> = (0..split_document.len())
-            .filter_map(|i| split_document.record(i))
-            .map(|graph| PreparedRecord::new(&name, graph))
-            .collect();
-        drop(split_document);
-        tracing::debug!(
-            source = %name,
-            triples = count,
-            records = records.len(),
-            parse_ms = parsed.as_millis() as u64,
-            split_ms = (split - parsed).as_millis() as u64,
-            hash_ms = (started.elapsed() - split).as_millis() as u64,
-            "document prepared"
-        );
-        Ok(ParsedSource {
-            location,
-            format,
-            triples: count,
-            records,
-        })
+        crate::config::SourceKind::Fdp => fdp::collect(&pages, source, &location, &progress).await,
+        crate::config::SourceKind::Ckan => {
+            ckan::collect(&pages, source, &location, &progress).await
+        }
+    }
+}
+
+/// Joins the pages (dropping repeated triples) and splits them into records.
+fn split_pages(
+    pages: Vec<ParsedPage>,
+    start: &str,
+    source: &str,
+    genid_base: &str,
+    unattached: NamedNode,
+) -> Result<ParsedSource, HarvestError> {
+    let started = std::time::Instant::now();
+    let Some(first) = pages.first() else {
+        return Err(HarvestError::NoRecords {
+            location: start.to_string(),
+        });
+    };
+    let location = first.location.clone();
+    let format = first.format.clone();
+    let page_count = pages.len();
+    // Each page goes into the interned form (no list of owned triples) and
+    // is let go before the next.
+    let mut interned = split::InternedDocument::default();
+    for page in pages {
+        for triple in &page.triples {
+            interned.add(triple.as_ref());
+        }
+    }
+    if page_count > 1 {
+        // Pages repeat triples (the catalogue's own, on every page).
+        interned.dedup();
+    }
+    let count = interned.len();
+    let split_document = interned.split(genid_base, unattached);
+    let split = started.elapsed();
+    if !(0..split_document.len()).any(|i| split_document.kind(i) != Some(RecordKind::Unattached)) {
+        return Err(HarvestError::NoRecords { location });
+    }
+    let records: Vec<PreparedRecord> = (0..split_document.len())
+        .filter_map(|i| split_document.record(i))
+        .map(|graph| PreparedRecord::new(source, graph))
+        .collect();
+    drop(split_document);
+    tracing::debug!(
+        source = %source,
+        pages = page_count,
+        triples = count,
+        records = records.len(),
+        split_ms = split.as_millis() as u64,
+        hash_ms = (started.elapsed() - split).as_millis() as u64,
+        "pages prepared"
+    );
+    Ok(ParsedSource {
+        location,
+        format,
+        pages: page_count,
+        triples: count,
+        records,
     })
-    .await
-    .map_err(|e| HarvestError::Internal(e.to_string()))?
 }
 
 /// Harvests one source into the store. A failure at any step leaves the
@@ -548,7 +721,7 @@ pub async fn harvest_source(
         parsed.records = records;
         run.quality = Some(quality);
         run.location = parsed.location.clone();
-        run.format = Some(parsed.format.media_type().to_string());
+        run.format = Some(parsed.format.clone());
         run.triples = parsed.triples;
         let store = store.clone();
         let meta = meta.clone();

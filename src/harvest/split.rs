@@ -61,6 +61,13 @@ impl InternedDocument {
         self.triples.push(triple);
     }
 
+    /// Drops repeated triples, keeping the first of each.
+    pub fn dedup(&mut self) {
+        let mut seen: std::collections::HashSet<[Id; 3]> =
+            std::collections::HashSet::with_capacity(self.triples.len());
+        self.triples.retain(|t| seen.insert(*t));
+    }
+
     /// Number of triples (repeats included).
     pub fn len(&self) -> usize {
         self.triples.len()

@@ -205,6 +205,7 @@ pub async fn list(State(state): State<AppState>) -> Response {
                 "name": source.name,
                 "country": source.country,
                 "url": config.location(source).to_string(),
+                "kind": source.kind.as_str(),
                 "profile": source.profile,
                 "schedule": source.schedule,
                 "published": published,

@@ -1,0 +1,207 @@
+//! A FAIR Data Point, walked from its root: `fdp-o:metadataCatalog` (and the
+//! older `r3d:dataCatalog`), `ldp:contains` of the LDP containers,
+//! `dcat:dataset`, `dcat:distribution`, and the `Link: <…>; rel="next"` pages
+//! of the `/page/…` children listings, each document once.
+//!
+//! Only links on the FAIR Data Point's own origin are followed: a dataset's
+//! distribution or publisher elsewhere is data, not a child document.
+//!
+//! An FDP adds defaults that no publisher wrote, and that would pass for
+//! publisher metadata downstream: a `dct:accessRights <…#accessRights>`
+//! statement ("This resource has no access restriction") on every resource,
+//! and `dct:conformsTo <…/profile/…>` naming the FDP's internal metadata
+//! schema. Both are dropped, with the statement's own triples. The LDP
+//! containers are navigation and are dropped too (as Hydra controls are).
+
+use super::fetch::ACCEPT_RDF;
+use super::hydra::PageGuard;
+use super::{HarvestError, PageContext, ParsedPage};
+use crate::config::{Location, SourceConfig};
+use oxrdf::{NamedOrBlankNode, Term, Triple};
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub const FDP_O: &str = "https://w3id.org/fdp/fdp-o#";
+pub const LDP: &str = "http://www.w3.org/ns/ldp#";
+const R3D_DATA_CATALOG: &str = "http://www.re3data.org/schema/3-0#dataCatalog";
+const DCT_ACCESS_RIGHTS: &str = "http://purl.org/dc/terms/accessRights";
+const DCT_CONFORMS_TO: &str = "http://purl.org/dc/terms/conformsTo";
+
+/// Predicates from a metadata document to its children.
+const CHILD_LINKS: &[&str] = &[
+    "https://w3id.org/fdp/fdp-o#metadataCatalog",
+    R3D_DATA_CATALOG,
+    "http://www.w3.org/ns/dcat#dataset",
+    "http://www.w3.org/ns/dcat#distribution",
+    "http://www.w3.org/ns/dcat#service",
+    "http://www.w3.org/ns/dcat#catalog",
+];
+
+pub async fn collect(
+    pages: &PageContext,
+    source: &SourceConfig,
+    location: &Location,
+    progress: &AtomicUsize,
+) -> Result<Vec<ParsedPage>, HarvestError> {
+    let Location::Remote(root) = location else {
+        return Err(HarvestError::Internal(
+            "an fdp source needs an http(s) URL".into(),
+        ));
+    };
+    let origin = root.origin();
+    let mut guard = PageGuard::new(source.max_pages());
+    let mut queue: VecDeque<url::Url> = VecDeque::from([root.clone()]);
+    let mut queued: HashSet<String> = HashSet::from([without_fragment(root)]);
+    let mut parsed = Vec::new();
+    while let Some(url) = queue.pop_front() {
+        guard.visit(&url)?;
+        let page = pages.fetcher.get_with(&url, ACCEPT_RDF).await?;
+        let next = page.next_link.clone();
+        let (document, format, triples) = pages.parse(page.document, source.format).await?;
+        let mut children: Vec<url::Url> = child_links(&triples)
+            .into_iter()
+            .filter_map(|iri| url::Url::parse(&iri).ok())
+            .collect();
+        children.extend(next);
+        for child in children {
+            if child.origin() != origin {
+                tracing::debug!(link = %child, "not followed: outside the FAIR Data Point");
+                continue;
+            }
+            if queued.insert(without_fragment(&child)) {
+                let mut child = child;
+                child.set_fragment(None);
+                queue.push_back(child);
+            }
+        }
+        parsed.push(ParsedPage {
+            location: document.location,
+            format: format.media_type().to_string(),
+            triples: drop_defaults(triples, &origin),
+        });
+        progress.fetch_add(1, Ordering::Relaxed);
+    }
+    Ok(parsed)
+}
+
+fn without_fragment(url: &url::Url) -> String {
+    let mut url = url.clone();
+    url.set_fragment(None);
+    url.to_string()
+}
+
+fn is_container(triples: &[Triple]) -> HashSet<NamedOrBlankNode> {
+    triples
+        .iter()
+        .filter(|t| t.predicate.as_str() == crate::ns::RDF_TYPE)
+        .filter(|t| matches!(&t.object, Term::NamedNode(c) if c.as_str().starts_with(LDP)))
+        .map(|t| t.subject.clone())
+        .collect()
+}
+
+/// The children a metadata document links to.
+fn child_links(triples: &[Triple]) -> Vec<String> {
+    let containers = is_container(triples);
+    let mut links = Vec::new();
+    for triple in triples {
+        let Term::NamedNode(object) = &triple.object else {
+            continue;
+        };
+        let predicate = triple.predicate.as_str();
+        let follow = CHILD_LINKS.contains(&predicate)
+            || (predicate == "http://www.w3.org/ns/ldp#contains"
+                && containers.contains(&triple.subject));
+        if follow {
+            links.push(object.as_str().to_string());
+        }
+    }
+    links.sort();
+    links.dedup();
+    links
+}
+
+/// Drops the FDP's generated defaults and its LDP navigation.
+fn drop_defaults(triples: Vec<Triple>, origin: &url::Origin) -> Vec<Triple> {
+    let same_origin = |iri: &str| url::Url::parse(iri).is_ok_and(|u| &u.origin() == origin);
+    let generated_rights: HashSet<NamedOrBlankNode> = triples
+        .iter()
+        .filter(|t| t.predicate.as_str() == DCT_ACCESS_RIGHTS)
+        .filter_map(|t| match &t.object {
+            Term::NamedNode(n)
+                if n.as_str().ends_with("#accessRights") && same_origin(n.as_str()) =>
+            {
+                Some(NamedOrBlankNode::NamedNode(n.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    let containers = is_container(&triples);
+    triples
+        .into_iter()
+        .filter(|t| {
+            if generated_rights.contains(&t.subject) || containers.contains(&t.subject) {
+                return false;
+            }
+            if t.predicate.as_str().starts_with(LDP) {
+                return false;
+            }
+            match (&t.object, t.predicate.as_str()) {
+                (Term::NamedNode(n), DCT_ACCESS_RIGHTS) => {
+                    !generated_rights.contains(&NamedOrBlankNode::NamedNode(n.clone()))
+                }
+                (Term::NamedNode(n), DCT_CONFORMS_TO) => {
+                    !(same_origin(n.as_str())
+                        && url::Url::parse(n.as_str())
+                            .is_ok_and(|u| u.path().contains("/profile/")))
+                }
+                _ => true,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxigraph::io::{RdfFormat, RdfParser};
+
+    #[test]
+    fn follows_children_and_drops_generated_defaults() {
+        let text = r#"
+            @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+            @prefix ldp: <http://www.w3.org/ns/ldp#> . @prefix fdp: <https://w3id.org/fdp/fdp-o#> .
+            <https://fdp.example.org/catalog/c1> a dcat:Catalog ; dct:title "C1" ;
+              dcat:dataset <https://fdp.example.org/dataset/d1> ;
+              dct:accessRights <https://fdp.example.org/catalog/c1#accessRights> ;
+              dct:conformsTo <https://fdp.example.org/profile/a0949e72-4466-4d53-8900-9436d1049a4b> ,
+                <http://data.europa.eu/r5r/> .
+            <https://fdp.example.org/catalog/c1#accessRights> a dct:RightsStatement ;
+              dct:description "This resource has no access restriction" .
+            <https://fdp.example.org/catalog/c1#datasets> a ldp:DirectContainer ; dct:title "Datasets" ;
+              ldp:membershipResource <https://fdp.example.org/catalog/c1> ;
+              ldp:hasMemberRelation dcat:dataset ;
+              ldp:contains <https://fdp.example.org/dataset/d2> .
+        "#;
+        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(text.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        assert_eq!(
+            child_links(&triples),
+            vec![
+                "https://fdp.example.org/dataset/d1".to_string(),
+                "https://fdp.example.org/dataset/d2".to_string()
+            ]
+        );
+        let origin = url::Url::parse("https://fdp.example.org/")
+            .unwrap()
+            .origin();
+        let kept = drop_defaults(triples, &origin);
+        let text: Vec<String> = kept.iter().map(|t| t.to_string()).collect();
+        assert_eq!(kept.len(), 4, "{text:#?}");
+        assert!(text.iter().any(|t| t.contains("data.europa.eu/r5r")));
+        assert!(!text
+            .iter()
+            .any(|t| t.contains("accessRights") || t.contains("/profile/") || t.contains("ldp#")));
+    }
+}
