@@ -4,7 +4,7 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
-use katalog::harvest::{harvest_source, SourceReport};
+use katalog::harvest::{harvest_source, harvest_source_with, RunOptions, SourceReport};
 use katalog::profiles::Profiles;
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
 use katalog::serve::worker::QueryWorker;
@@ -58,6 +58,10 @@ enum Command {
         /// Harvest only this source (repeatable)
         #[arg(long = "source", value_name = "NAME")]
         sources: Vec<String>,
+        /// Let these runs remove more than harvest.max_delete_share of a
+        /// source's records (the mass-delete guard); requires --source
+        #[arg(long, requires = "sources")]
+        allow_mass_delete: bool,
     },
     /// Validate RDF documents against a profile or a shapes graph
     ///
@@ -144,10 +148,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &shapes,
             &format,
         )),
-        Command::Harvest { config, sources } => {
+        Command::Harvest {
+            config,
+            sources,
+            allow_mass_delete,
+        } => {
             let config = load_config(&config)?;
             let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
-            runtime.block_on(harvest_command(&config, &store, &sources))
+            runtime.block_on(harvest_command(
+                &config,
+                &store,
+                &sources,
+                allow_mass_delete,
+            ))
         }
         Command::Sparql {
             query,
@@ -259,6 +272,7 @@ async fn harvest_command(
     config: &Config,
     store: &CatalogStore,
     names: &[String],
+    allow_mass_delete: bool,
 ) -> Result<ExitCode> {
     let profiles = Profiles::default();
     let mut selected = Vec::new();
@@ -290,8 +304,22 @@ async fn harvest_command(
         bar.set_prefix(source.name.clone());
         bar.set_message(format!("harvesting {}", config.location(source)));
         bar.enable_steady_tick(Duration::from_millis(120));
-        let report = harvest_source(config, store, &profiles, source).await;
-        bar.finish_with_message(report.run.outcome.as_str().to_string());
+        let stage = bar.clone();
+        let options = RunOptions {
+            allow_mass_delete,
+            run_id: None,
+            progress: Some(Arc::new(move |message: String| stage.set_message(message))),
+        };
+        let report = harvest_source_with(config, store, &profiles, source, &options).await;
+        let counts = &report.run.counts;
+        bar.finish_with_message(format!(
+            "{} (new {}, changed {}, unchanged {}, deleted {})",
+            report.run.outcome.as_str(),
+            counts.new,
+            counts.changed,
+            counts.unchanged,
+            counts.deleted
+        ));
         reports.push(report);
     }
     let _ = progress.clear();
@@ -308,7 +336,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8}",
+        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8} {:>6}",
         "source",
         "outcome",
         "new",
@@ -318,14 +346,15 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
         "failed",
         "quarantined",
         "triples",
-        "seconds"
+        "seconds",
+        "reused"
     )?;
     for report in reports {
         let run = &report.run;
         let seconds = (run.ended - run.started).num_milliseconds() as f64 / 1000.0;
         writeln!(
             out,
-            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8.2}",
+            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8.2} {:>6}",
             report.source,
             run.outcome.as_str(),
             run.counts.new,
@@ -335,16 +364,19 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
             run.counts.failed,
             run.counts.quarantined,
             run.triples,
-            seconds
+            seconds,
+            run.validation.as_ref().map_or(0, |v| v.reused)
         )?;
     }
     for report in reports {
-        if let (RunOutcome::Failed, Some(error)) = (report.run.outcome, &report.run.error) {
-            writeln!(
+        match (report.run.outcome, &report.run.error) {
+            (RunOutcome::Failed, Some(error)) => writeln!(
                 out,
                 "\nerror: {error}\n  (the records harvested before from '{}' were kept)",
                 report.source
-            )?;
+            )?,
+            (RunOutcome::Guarded, Some(error)) => writeln!(out, "\nrefused: {error}")?,
+            _ => {}
         }
     }
     Ok(())

@@ -23,6 +23,58 @@ pub struct FetchedDocument {
     pub content_type: Option<String>,
 }
 
+/// What identifies the version of a document the store has: an HTTP ETag
+/// and Last-Modified, or for a local file its modification time and size
+/// (kept in `etag`, prefixed `file:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn from_headers(headers: &reqwest::header::HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Self {
+            etag: text(reqwest::header::ETAG),
+            last_modified: text(reqwest::header::LAST_MODIFIED),
+        }
+    }
+
+    fn of_file(metadata: &std::fs::Metadata) -> Self {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        Self {
+            etag: modified.map(|nanos| format!("file:{nanos}:{}", metadata.len())),
+            last_modified: None,
+        }
+    }
+}
+
+/// The answer to a conditional fetch.
+#[derive(Debug, Clone)]
+pub enum Conditional {
+    /// The document changed (or there was nothing to compare with).
+    Modified {
+        document: FetchedDocument,
+        validators: Validators,
+    },
+    /// The server answered 304 Not Modified, or the file is as it was.
+    NotModified,
+}
+
 /// Fetches documents for one source with that source's network policy.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -82,6 +134,38 @@ impl Fetcher {
         }
     }
 
+    /// Fetches `location` unless it is unchanged since `known` was taken:
+    /// If-None-Match / If-Modified-Since over HTTP (a 304 is
+    /// [`Conditional::NotModified`]), modification time and size for a file.
+    pub async fn fetch_conditional(
+        &self,
+        location: &Location,
+        known: Option<&Validators>,
+    ) -> Result<Conditional, HarvestError> {
+        let known = known.filter(|k| !k.is_empty());
+        match location {
+            Location::Local(path) => {
+                let metadata =
+                    tokio::fs::metadata(path)
+                        .await
+                        .map_err(|e| HarvestError::Fetch {
+                            location: path.display().to_string(),
+                            message: e.to_string(),
+                        })?;
+                let validators = Validators::of_file(&metadata);
+                if known.is_some_and(|k| k.etag.is_some() && k.etag == validators.etag) {
+                    return Ok(Conditional::NotModified);
+                }
+                let document = self.read_file(path).await?;
+                Ok(Conditional::Modified {
+                    document,
+                    validators,
+                })
+            }
+            Location::Remote(url) => self.get_conditional(url, known).await,
+        }
+    }
+
     async fn read_file(&self, path: &std::path::Path) -> Result<FetchedDocument, HarvestError> {
         let at = path.display().to_string();
         let io_error = |e: std::io::Error| HarvestError::Fetch {
@@ -104,6 +188,20 @@ impl Fetcher {
     }
 
     async fn get(&self, url: &url::Url) -> Result<FetchedDocument, HarvestError> {
+        match self.get_conditional(url, None).await? {
+            Conditional::Modified { document, .. } => Ok(document),
+            Conditional::NotModified => Err(HarvestError::Status {
+                location: url.to_string(),
+                status: 304,
+            }),
+        }
+    }
+
+    async fn get_conditional(
+        &self,
+        url: &url::Url,
+        known: Option<&Validators>,
+    ) -> Result<Conditional, HarvestError> {
         let at = url.to_string();
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HarvestError::Fetch {
@@ -117,18 +215,28 @@ impl Fetcher {
                 message,
             })?;
         }
-        let response = self
+        let mut request = self
             .client
             .get(url.clone())
-            .header(reqwest::header::ACCEPT, ACCEPT_RDF)
-            .send()
-            .await
-            .map_err(|e| HarvestError::Fetch {
-                location: at.clone(),
-                message: describe_reqwest_error(&e),
-            })?;
+            .header(reqwest::header::ACCEPT, ACCEPT_RDF);
+        if let Some(known) = known {
+            if let Some(etag) = &known.etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(modified) = &known.last_modified {
+                request = request.header(reqwest::header::IF_MODIFIED_SINCE, modified);
+            }
+        }
+        let response = request.send().await.map_err(|e| HarvestError::Fetch {
+            location: at.clone(),
+            message: describe_reqwest_error(&e),
+        })?;
         let final_url = response.url().to_string();
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED && known.is_some() {
+            return Ok(Conditional::NotModified);
+        }
+        let validators = Validators::from_headers(response.headers());
         if !status.is_success() {
             return Err(HarvestError::Status {
                 location: final_url,
@@ -167,10 +275,13 @@ impl Fetcher {
             }
             bytes.extend_from_slice(&chunk);
         }
-        Ok(FetchedDocument {
-            location: final_url,
-            bytes,
-            content_type,
+        Ok(Conditional::Modified {
+            document: FetchedDocument {
+                location: final_url,
+                bytes,
+                content_type,
+            },
+            validators,
         })
     }
 }

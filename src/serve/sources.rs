@@ -72,6 +72,8 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
                     kat:unchanged ?unchanged ; kat:deleted ?deleted ; kat:failed ?failed .
                OPTIONAL {{ ?run kat:quarantined ?quarantined }}
                OPTIONAL {{ ?run kat:error ?error }}
+               OPTIONAL {{ ?run kat:notModified ?not_modified }}
+               OPTIONAL {{ ?run kat:reusedVerdicts ?reused }}
                OPTIONAL {{ ?run kat:profile ?profile ; kat:checked ?checked ; kat:conforming ?conforming ;
                                kat:withWarnings ?with_warnings ; kat:withViolations ?with_violations }}
              }} }} ORDER BY DESC(?started) LIMIT 1"
@@ -96,6 +98,10 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
     ] {
         run.insert(key.to_string(), text(row.get(key)));
     }
+    run.insert(
+        "not_modified".into(),
+        json!(row.contains_key("not_modified")),
+    );
     if row.contains_key("profile") {
         let mut validation = Map::new();
         for key in [
@@ -104,6 +110,7 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
             "conforming",
             "with_warnings",
             "with_violations",
+            "reused",
         ] {
             validation.insert(key.to_string(), text(row.get(key)));
         }

@@ -49,6 +49,35 @@ impl PreparedRecord {
     }
 }
 
+/// A record's stored versions, by content hash: what the gate may reuse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredVersions {
+    /// Hash of the published version, when one is published.
+    pub published: Option<String>,
+    /// Hash of the version held back in quarantine, if any.
+    pub quarantined: Option<String>,
+    /// False for the unattached remainder, which counts leave out.
+    pub counted: bool,
+}
+
+/// What the store remembers of a source between runs, to harvest it
+/// incrementally: the validators of each document it fetched, and the
+/// settings (profile, format, katalog version) its verdicts were made with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceState {
+    /// Document URL (or path) → its validators.
+    pub documents: std::collections::BTreeMap<String, crate::harvest::fetch::Validators>,
+    pub settings: Option<String>,
+}
+
+/// How a run is applied.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// The mass-delete guard: the largest share (0..=1) of the source's live
+    /// records the run may tombstone. None: no guard.
+    pub max_delete_share: Option<f64>,
+}
+
 /// Why a record version is held back: its validation report (the triples of
 /// an `sh:ValidationReport`).
 #[derive(Debug, Clone, Default)]
@@ -97,6 +126,10 @@ pub enum RunOutcome {
     Unchanged,
     /// The run failed; the source's records were left as they were.
     Failed,
+    /// The run would have removed more than `harvest.max_delete_share` of the
+    /// source's records, so it changed nothing; a steward confirms it with
+    /// `katalog harvest --source NAME --allow-mass-delete`.
+    Guarded,
 }
 
 impl RunOutcome {
@@ -105,6 +138,7 @@ impl RunOutcome {
             RunOutcome::Success => "success",
             RunOutcome::Unchanged => "unchanged",
             RunOutcome::Failed => "failed",
+            RunOutcome::Guarded => "guarded",
         }
     }
 }
@@ -124,6 +158,9 @@ pub struct HarvestRun {
     pub error: Option<String>,
     /// What the gate found, when the source has a profile.
     pub validation: Option<ValidationSummary>,
+    /// True when the source answered 304 Not Modified (or its file is as it
+    /// was): the run cost requests only and touched no record.
+    pub not_modified: bool,
 }
 
 /// A run's validation, per source: how many records were checked, how they
@@ -135,6 +172,9 @@ pub struct ValidationSummary {
     pub conforming: usize,
     pub with_warnings: usize,
     pub with_violations: usize,
+    /// Verdicts (of the ones above) reused from an earlier run because the
+    /// record's content hash is the one already stored: not re-validated.
+    pub reused: usize,
     /// (shape IRI, number of Violation results), most frequent first.
     pub top_violated_shapes: Vec<(String, usize)>,
 }
@@ -293,6 +333,20 @@ impl CatalogStore {
         run: &mut HarvestRun,
         records: &[PreparedRecord],
     ) -> Result<(), StoreError> {
+        self.apply_source_run_with(source, run, records, &ApplyOptions::default())
+    }
+
+    /// [`CatalogStore::apply_source_run`] with the mass-delete guard: when
+    /// `options.max_delete_share` is set and the run would tombstone more than
+    /// that share of the source's live records, nothing changes and the run is
+    /// recorded as [`RunOutcome::Guarded`] with its planned counts.
+    pub fn apply_source_run_with(
+        &self,
+        source: &SourceMeta,
+        run: &mut HarvestRun,
+        records: &[PreparedRecord],
+        options: &ApplyOptions,
+    ) -> Result<(), StoreError> {
         let t = Terms::new();
         let now = Utc::now();
         let existing = stored_records(&self.store, &t, &source.iri())?;
@@ -304,6 +358,26 @@ impl CatalogStore {
             RunOutcome::Success
         };
         run.ended = Utc::now();
+        if let Some(share) = options.max_delete_share {
+            let live = existing
+                .values()
+                .filter(|r| r.counted && !r.deleted)
+                .count();
+            let deleted = plan.counts.deleted;
+            if deleted > 0 && deleted as f64 > share * live as f64 {
+                run.outcome = RunOutcome::Guarded;
+                run.error = Some(format!(
+                    "source '{}': mass-delete guard: this run would remove {deleted} of the source's {live} records \
+                     ({:.0} %, more than harvest.max_delete_share = {:.0} %), so it changed nothing; if the \
+                     removal is intended, run `katalog harvest --source {} --allow-mass-delete`",
+                    source.name,
+                    100.0 * deleted as f64 / live.max(1) as f64,
+                    100.0 * share,
+                    source.name
+                ));
+                return self.record_failed_run(source, run);
+            }
+        }
         let only_adds =
             plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
 
@@ -509,6 +583,147 @@ impl CatalogStore {
         let mut tx = self.store.start_transaction()?;
         for quad in run_quads(&t, source, run) {
             tx.insert(&quad);
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Records a run that touched no record (a source answering 304).
+    pub fn record_run(&self, source: &SourceMeta, run: &HarvestRun) -> Result<(), StoreError> {
+        self.record_failed_run(source, run)
+    }
+
+    /// The stored versions of each of a source's records, by record id.
+    pub fn stored_versions(
+        &self,
+        source: &SourceMeta,
+    ) -> Result<HashMap<String, StoredVersions>, StoreError> {
+        let t = Terms::new();
+        Ok(stored_records(&self.store, &t, &source.iri())?
+            .into_iter()
+            .filter(|(_, r)| !r.deleted)
+            .map(|(id, r)| {
+                let versions = StoredVersions {
+                    published: r.published.then_some(r.hash),
+                    quarantined: r.quarantined_hash,
+                    counted: r.counted,
+                };
+                (id, versions)
+            })
+            .collect())
+    }
+
+    /// What the store remembers of a source for incremental harvests.
+    pub fn source_state(&self, source: &str) -> Result<SourceState, StoreError> {
+        let graph = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+        let graph = GraphNameRef::NamedNode(graph.as_ref());
+        let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+        let source_node = NamedNode::new_unchecked(format!("{}{source}", ns::SOURCE_PREFIX));
+        let mut state = SourceState::default();
+        if let Some(Term::Literal(settings)) = single_value(
+            &self.store,
+            source_node.as_ref().into(),
+            &kat("harvestSettings"),
+            graph,
+        )? {
+            state.settings = Some(settings.value().to_string());
+        }
+        let document = kat("document");
+        for quad in self.store.quads_for_pattern(
+            Some(source_node.as_ref().into()),
+            Some(document.as_ref()),
+            None,
+            Some(graph),
+        ) {
+            let Term::NamedNode(entry) = quad?.object else {
+                continue;
+            };
+            let entry = NamedOrBlankNodeRef::NamedNode(entry.as_ref());
+            let value = |local: &str| -> Result<Option<String>, StorageError> {
+                Ok(
+                    match single_value(&self.store, entry, &kat(local), graph)? {
+                        Some(Term::Literal(l)) => Some(l.value().to_string()),
+                        _ => None,
+                    },
+                )
+            };
+            if let Some(url) = value("url")? {
+                let validators = crate::harvest::fetch::Validators {
+                    etag: value("etag")?,
+                    last_modified: value("lastModified")?,
+                };
+                state.documents.insert(url, validators);
+            }
+        }
+        Ok(state)
+    }
+
+    /// Replaces what the store remembers of a source for incremental
+    /// harvests. Written after the run that fetched those documents is
+    /// committed: a crash in between costs one full fetch, never a missed change.
+    pub fn set_source_state(&self, source: &str, state: &SourceState) -> Result<(), StoreError> {
+        let graph_node = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+        let graph = GraphNameRef::NamedNode(graph_node.as_ref());
+        let g = GraphName::NamedNode(graph_node.clone());
+        let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+        let source_node = NamedNode::new_unchecked(format!("{}{source}", ns::SOURCE_PREFIX));
+        let document = kat("document");
+        let settings = kat("harvestSettings");
+        let mut tx = self.store.start_transaction()?;
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(Some(source_node.as_ref().into()), None, None, Some(graph))
+            .collect::<Result<_, _>>()?;
+        for quad in old
+            .iter()
+            .filter(|q| q.predicate == document || q.predicate == settings)
+        {
+            if let Term::NamedNode(entry) = &quad.object {
+                let values: Vec<Quad> = tx
+                    .quads_for_pattern(Some(entry.as_ref().into()), None, None, Some(graph))
+                    .collect::<Result<_, _>>()?;
+                for value in &values {
+                    tx.remove(value);
+                }
+            }
+            tx.remove(quad);
+        }
+        if let Some(value) = &state.settings {
+            tx.insert(&Quad::new(
+                source_node.clone(),
+                settings,
+                Literal::from(value.as_str()),
+                g.clone(),
+            ));
+        }
+        for (url, validators) in &state.documents {
+            use sha2::Digest;
+            let digest = hex::encode(sha2::Sha256::digest(url.as_bytes()));
+            let entry = NamedNode::new_unchecked(format!(
+                "{}{source}/document/{}",
+                ns::SOURCE_PREFIX,
+                &digest[..24]
+            ));
+            tx.insert(&Quad::new(
+                source_node.clone(),
+                document.clone(),
+                entry.clone(),
+                g.clone(),
+            ));
+            let mut values = vec![("url", url.as_str())];
+            if let Some(etag) = &validators.etag {
+                values.push(("etag", etag.as_str()));
+            }
+            if let Some(modified) = &validators.last_modified {
+                values.push(("lastModified", modified.as_str()));
+            }
+            for (local, value) in values {
+                tx.insert(&Quad::new(
+                    entry.clone(),
+                    kat(local),
+                    Literal::from(value),
+                    g.clone(),
+                ));
+            }
         }
         tx.commit()?;
         Ok(())
@@ -973,6 +1188,7 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             ("conforming", summary.conforming),
             ("withWarnings", summary.with_warnings),
             ("withViolations", summary.with_violations),
+            ("reusedVerdicts", summary.reused),
         ] {
             quads.push(Quad::new(node.clone(), kat(local), count(value), g.clone()));
         }
@@ -998,6 +1214,14 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             ));
             quads.push(Quad::new(entry, kat("violations"), count(*n), g.clone()));
         }
+    }
+    if run.not_modified {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("notModified"),
+            Literal::from(true),
+            g.clone(),
+        ));
     }
     if let Some(error) = &run.error {
         quads.push(Quad::new(
@@ -1065,6 +1289,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             format: None,
             error: None,
             validation: None,
+            not_modified: false,
         }
     }
 
