@@ -4,8 +4,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
-use katalog::harvest::{harvest_source, harvest_source_with, RunOptions, SourceReport};
+use katalog::harvest::{harvest_source_with, RunOptions, SourceReport};
 use katalog::profiles::Profiles;
+use katalog::serve::harvester::{Harvester, SnapshotTarget};
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
 use katalog::serve::worker::QueryWorker;
 use katalog::serve::{self, AppState};
@@ -223,48 +224,60 @@ async fn serve_command(
 ) -> Result<ExitCode> {
     let bind = bind.unwrap_or_else(|| config.server.bind.clone());
     let profiles = Arc::new(Profiles::default());
+    let config = Arc::new(config);
+    let harvester = Harvester::new(config.clone(), store.clone(), profiles.clone());
     if !store.has_runs()? && !config.sources.is_empty() {
         tracing::info!(
             sources = config.sources.len(),
             "new store: harvesting the configured sources before serving"
         );
+        let mut runs = Vec::new();
         for source in &config.sources {
-            let report = harvest_source(&config, &store, &profiles, source).await;
-            log_report(&report);
+            if let Ok(claim) = harvester.claim(&source.name) {
+                let harvester = harvester.clone();
+                runs.push(tokio::spawn(async move {
+                    harvester.run(claim, RunOptions::default()).await
+                }));
+            }
+        }
+        for run in runs {
+            if let Ok(report) = run.await {
+                log_report(&report);
+            }
         }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
-    eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
+    let snapshots = data_dir.join("snapshots");
     let snapshot = store
-        .snapshot(&data_dir.join("snapshots"))
+        .snapshot(&snapshots)
         .context("cannot write the snapshot SPARQL queries read")?;
     let worker = std::env::current_exe()
         .map(|executable| QueryWorker::new(executable, snapshot))
         .map_err(|e| tracing::warn!("SPARQL queries run in threads: {e}"))
         .ok();
-    let mut state = AppState::new(store, Arc::new(config));
+    if let Some(worker) = &worker {
+        harvester.publish_snapshots(SnapshotTarget {
+            dir: snapshots,
+            worker: worker.clone(),
+        });
+    }
+    harvester.start_schedules();
+    let mut state = AppState::new(store, config);
     state.profiles = profiles;
     state.query_worker = worker;
+    state.harvester = Some(harvester);
+    eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn log_report(report: &SourceReport) {
-    let run = &report.run;
-    match &run.error {
-        Some(error) => tracing::error!(source = %report.source, "{error}"),
-        None => tracing::info!(
-            source = %report.source,
-            outcome = run.outcome.as_str(),
-            new = run.counts.new,
-            changed = run.counts.changed,
-            unchanged = run.counts.unchanged,
-            deleted = run.counts.deleted,
-            "harvested"
-        ),
+    // The counts are logged by the run itself ("run finished").
+    if let Some(error) = &report.run.error {
+        tracing::error!(source = %report.source, run = %report.run.id, "{error}");
     }
 }
 

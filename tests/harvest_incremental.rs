@@ -6,11 +6,11 @@
 mod common;
 
 use common::{katalog, stderr, stdout, summary_row};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 
 /// A document the server holds, with the validators it announces.
 #[derive(Clone)]
@@ -36,6 +36,36 @@ struct CondServer {
     address: SocketAddr,
     docs: Arc<Mutex<HashMap<String, Doc>>>,
     hits: Arc<Mutex<Vec<Hit>>>,
+    traffic: Arc<Traffic>,
+}
+
+/// Paths whose requests wait until released, and how many requests of each
+/// path are (and were at most) in flight at once.
+#[derive(Default)]
+struct Traffic {
+    held: Mutex<HashSet<String>>,
+    released: Condvar,
+    active: Mutex<HashMap<String, (usize, usize)>>,
+}
+
+impl Traffic {
+    fn enter(&self, path: &str) {
+        let mut active = self.active.lock().unwrap();
+        let entry = active.entry(path.to_string()).or_default();
+        entry.0 += 1;
+        entry.1 = entry.1.max(entry.0);
+        drop(active);
+        let mut held = self.held.lock().unwrap();
+        while held.contains(path) {
+            held = self.released.wait(held).unwrap();
+        }
+    }
+
+    fn leave(&self, path: &str) {
+        if let Some(entry) = self.active.lock().unwrap().get_mut(path) {
+            entry.0 -= 1;
+        }
+    }
 }
 
 impl CondServer {
@@ -44,18 +74,50 @@ impl CondServer {
         let address = listener.local_addr().unwrap();
         let docs: Arc<Mutex<HashMap<String, Doc>>> = Arc::default();
         let hits: Arc<Mutex<Vec<Hit>>> = Arc::default();
-        let (d, h) = (docs.clone(), hits.clone());
+        let traffic: Arc<Traffic> = Arc::default();
+        let (d, h, t) = (docs.clone(), hits.clone(), traffic.clone());
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (d, h) = (d.clone(), h.clone());
-                std::thread::spawn(move || answer(stream, &d, &h));
+                let (d, h, t) = (d.clone(), h.clone(), t.clone());
+                std::thread::spawn(move || answer(stream, &d, &h, &t));
             }
         });
         CondServer {
             address,
             docs,
             hits,
+            traffic,
         }
+    }
+
+    /// Requests of `path` wait from now on, until [`CondServer::release`].
+    fn hold(&self, path: &str) {
+        self.traffic.held.lock().unwrap().insert(path.to_string());
+    }
+
+    fn release(&self, path: &str) {
+        self.traffic.held.lock().unwrap().remove(path);
+        self.traffic.released.notify_all();
+    }
+
+    /// (in flight now, most ever in flight at once) for `path`.
+    fn in_flight(&self, path: &str) -> (usize, usize) {
+        self.traffic
+            .active
+            .lock()
+            .unwrap()
+            .get(path)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    fn requests_of(&self, path: &str) -> usize {
+        self.hits
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|h| h.path == path)
+            .count()
     }
 
     fn set(
@@ -84,7 +146,12 @@ impl CondServer {
     }
 }
 
-fn answer(stream: TcpStream, docs: &Mutex<HashMap<String, Doc>>, hits: &Mutex<Vec<Hit>>) {
+fn answer(
+    stream: TcpStream,
+    docs: &Mutex<HashMap<String, Doc>>,
+    hits: &Mutex<Vec<Hit>>,
+    traffic: &Traffic,
+) {
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let mut first = String::new();
     if reader.read_line(&mut first).is_err() {
@@ -104,6 +171,7 @@ fn answer(stream: TcpStream, docs: &Mutex<HashMap<String, Doc>>, hits: &Mutex<Ve
             }
         }
     }
+    traffic.enter(&path);
     let doc = docs.lock().unwrap().get(&path).cloned();
     let inm = headers.get("if-none-match").cloned();
     let ims = headers.get("if-modified-since").cloned();
@@ -123,7 +191,7 @@ fn answer(stream: TcpStream, docs: &Mutex<HashMap<String, Doc>>, hits: &Mutex<Ve
         }
     };
     hits.lock().unwrap().push(Hit {
-        path,
+        path: path.clone(),
         status,
         if_none_match: inm,
         if_modified_since: ims,
@@ -145,18 +213,24 @@ fn answer(stream: TcpStream, docs: &Mutex<HashMap<String, Doc>>, hits: &Mutex<Ve
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&body);
     let _ = stream.flush();
+    traffic.leave(&path);
 }
 
 /// A catalogue of datasets `ids`; `edited` datasets get another title. Every
 /// fifth dataset names a publisher that is not a foaf:Agent, so it violates
 /// DCAT-AP 3 and is quarantined under that profile.
 fn catalogue(ids: impl IntoIterator<Item = usize>, edited: &[usize]) -> String {
+    catalogue_in("https://example.org/", ids, edited)
+}
+
+/// [`catalogue`] with its IRIs in another namespace.
+fn catalogue_in(namespace: &str, ids: impl IntoIterator<Item = usize>, edited: &[usize]) -> String {
     let ids: Vec<usize> = ids.into_iter().collect();
     let mut doc = String::from(
         "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
          @prefix dct: <http://purl.org/dc/terms/> .\n\
          @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n\
-         @prefix ex: <https://example.org/> .\n\
+         @prefix ex: <NAMESPACE> .\n\
          ex:publisher a foaf:Agent ; foaf:name \"Publisher\" .\n\
          ex:cat a dcat:Catalog ; dct:title \"Test catalogue\"@en ; dct:description \"A test\"@en ;\n  \
          dct:publisher ex:publisher",
@@ -179,7 +253,7 @@ fn catalogue(ids: impl IntoIterator<Item = usize>, edited: &[usize]) -> String {
              dct:identifier \"id-{i}\" ; dct:publisher ex:{publisher} .\n"
         ));
     }
-    doc
+    doc.replace("NAMESPACE", namespace)
 }
 
 fn write_config(dir: &Path, body: &str) -> String {
@@ -422,4 +496,182 @@ fn mass_delete_guard_and_tombstones() {
     assert_eq!(column(&out, "src", 1), "success");
     assert_eq!(column(&out, "src", 5), "6");
     assert_eq!(published(data.path(), &config, "src"), 1);
+}
+
+/// Polls `check` every 100 ms until it holds; panics after two minutes.
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    while !check().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(text.as_bytes()))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn serve_schedules_and_triggers_runs() {
+    let docs = CondServer::start();
+    docs.set(
+        "/a.ttl",
+        catalogue_in("https://a.example/", 1..=3, &[]),
+        Some("\"a1\""),
+        None,
+    );
+    docs.set(
+        "/b.ttl",
+        catalogue_in("https://b.example/", 1..=2, &[]),
+        Some("\"b1\""),
+        None,
+    );
+    let data = tempfile::tempdir().unwrap();
+    let config = write_config(
+        data.path(),
+        &format!(
+            "[harvest]\nschedule_jitter_secs = 0\nmax_concurrent_sources = 2\n\n\
+             [[source]]\nname = \"a\"\ncountry = \"NO\"\nurl = \"{}\"\nallow_private_network = true\n\n\
+             [[source]]\nname = \"b\"\ncountry = \"SE\"\nurl = \"{}\"\nallow_private_network = true\n\
+             schedule = \"* * * * * *\"\n\n\
+             [[token]]\nname = \"steward\"\nsha256 = \"{}\"\n\n\
+             [[token]]\nname = \"b-only\"\nsha256 = \"{}\"\nsources = [\"b\"]\n",
+            docs.url("/a.ttl"),
+            docs.url("/b.ttl"),
+            sha256_hex("s3cret"),
+            sha256_hex("b-token"),
+        ),
+    );
+    let server = common::Server::start(data.path(), &["--config", &config]);
+    let client = common::client();
+    let trigger = |source: &str, token: Option<&str>, query: &str| {
+        let mut request = client.post(server.url(&format!("/api/sources/{source}/harvest{query}")));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send()
+    };
+
+    // Tokens: none, wrong, not for this source; unknown source.
+    assert_eq!(trigger("a", None, "").await.unwrap().status(), 401);
+    let wrong = trigger("a", Some("guess"), "").await.unwrap();
+    assert_eq!(wrong.status(), 401);
+    assert!(wrong.headers().contains_key("www-authenticate"));
+    assert_eq!(
+        trigger("a", Some(&sha256_hex("s3cret")), "")
+            .await
+            .unwrap()
+            .status(),
+        401,
+        "the hash is not the token"
+    );
+    assert_eq!(
+        trigger("a", Some("b-token"), "").await.unwrap().status(),
+        403
+    );
+    assert_eq!(
+        trigger("zz", Some("s3cret"), "").await.unwrap().status(),
+        404
+    );
+
+    // A triggered run: 202 with its id; while it runs, another is refused.
+    docs.set(
+        "/a.ttl",
+        catalogue_in("https://a.example/", 1..=4, &[]),
+        Some("\"a2\""),
+        None,
+    );
+    docs.hold("/a.ttl");
+    let started = trigger("a", Some("s3cret"), "").await.unwrap();
+    assert_eq!(started.status(), 202);
+    let body: serde_json::Value = started.json().await.unwrap();
+    let run_id = body["run"].as_str().unwrap().to_string();
+    assert!(run_id.starts_with("a-"), "{body}");
+    assert_eq!(
+        trigger("a", Some("s3cret"), "").await.unwrap().status(),
+        409
+    );
+    docs.release("/a.ttl");
+    eventually("the triggered run is recorded", async || {
+        let sources: serde_json::Value = common::get(&server.url("/api/sources"))
+            .await
+            .json()
+            .await
+            .unwrap();
+        let a = sources["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "a")
+            .cloned()
+            .unwrap();
+        a["last_run"]["run"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with(&run_id)
+            && a["last_run"]["outcome"] == "success"
+    })
+    .await;
+    // Queries read the snapshot written after the run (just after it is recorded).
+    eventually("queries see the new dataset", async || {
+        let rows = common::select(
+            &server,
+            "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?d a <http://www.w3.org/ns/dcat#Dataset> } FILTER(STRSTARTS(STR(?d), \"https://a.example/\")) }",
+        )
+        .await;
+        common::value(&rows[0], "n") == "4"
+    })
+    .await;
+
+    // Waiting for the report: the source answers 304.
+    let done = trigger("a", Some("s3cret"), "?wait=true").await.unwrap();
+    assert_eq!(done.status(), 200);
+    let report: serde_json::Value = done.json().await.unwrap();
+    assert_eq!(report["outcome"], "unchanged", "{report}");
+    assert_eq!(report["not_modified"], true, "{report}");
+
+    // b runs on its schedule (every second), one run at a time.
+    let before = docs.requests_of("/b.ttl");
+    eventually("b runs on its schedule", async || {
+        docs.requests_of("/b.ttl") >= before + 2
+    })
+    .await;
+    docs.hold("/b.ttl");
+    eventually(
+        "a scheduled run of b is waiting on the server",
+        async || docs.in_flight("/b.ttl").0 == 1,
+    )
+    .await;
+    // Several schedule ticks pass while that run hangs.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    assert_eq!(
+        docs.in_flight("/b.ttl"),
+        (1, 1),
+        "never two runs of b at once"
+    );
+    docs.release("/b.ttl");
+    let scheduled: Vec<Hit> = docs
+        .take_hits()
+        .into_iter()
+        .filter(|h| h.path == "/b.ttl")
+        .collect();
+    assert!(
+        scheduled[1..].iter().all(|h| h.status == 304),
+        "an unchanged source costs only requests: {scheduled:?}"
+    );
+    // The trigger answers 409 for a scheduled run too: the lock is shared.
+    docs.hold("/b.ttl");
+    eventually("b is running again", async || {
+        docs.in_flight("/b.ttl").0 == 1
+    })
+    .await;
+    assert_eq!(
+        trigger("b", Some("b-token"), "").await.unwrap().status(),
+        409
+    );
+    docs.release("/b.ttl");
 }
