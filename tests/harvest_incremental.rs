@@ -675,3 +675,62 @@ async fn serve_schedules_and_triggers_runs() {
     );
     docs.release("/b.ttl");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cross_source_duplicates_publish_once_by_priority() {
+    let data = tempfile::tempdir().unwrap();
+    std::fs::write(data.path().join("no.ttl"), catalogue(1..=5, &[])).unwrap();
+    std::fs::write(data.path().join("se.ttl"), catalogue(4..=8, &[4])).unwrap();
+    let config = write_config(
+        data.path(),
+        "[[source]]\nname = \"no\"\ncountry = \"NO\"\nurl = \"no.ttl\"\npriority = 1\n\n\
+         [[source]]\nname = \"se\"\ncountry = \"SE\"\nurl = \"se.ttl\"\npriority = 5\n",
+    );
+    let out = katalog(data.path(), &["harvest", "--config", &config]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    // Datasets 4 and 5 and the catalogue come from both: SE (priority 5) publishes them.
+    assert_eq!(published(data.path(), &config, "no"), 3);
+    assert_eq!(published(data.path(), &config, "se"), 5);
+    let also = sparql_value(
+        data.path(),
+        &config,
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <urn:katalog:graph:records> { ?r \
+         <https://w3id.org/katalog/ns#sourceName> \"se\" ; <https://w3id.org/katalog/ns#state> \"published\" ; \
+         <https://w3id.org/katalog/ns#alsoPublishedBy> <urn:katalog:source:no> } }",
+    );
+    assert_eq!(also, "3");
+    // Harvesting NO again (last) changes nothing: no last-writer-wins.
+    std::fs::write(data.path().join("no.ttl"), catalogue(1..=5, &[5])).unwrap();
+    let out = katalog(
+        data.path(),
+        &["harvest", "--config", &config, "--source", "no"],
+    );
+    assert_eq!(column(&out, "no", 3), "1", "{}", stdout(&out));
+    assert_eq!(published(data.path(), &config, "no"), 3);
+
+    let server = common::Server::start(data.path(), &["--config", &config]);
+    let sources: serde_json::Value = common::get(&server.url("/api/sources"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_name = |name: &str| {
+        sources["sources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_name("se")["also_published_by"]["no"], 3, "{sources}");
+    assert_eq!(by_name("no")["superseded_by"]["se"], 3, "{sources}");
+    // The public endpoint has one record graph for dataset 4: SE's version.
+    let rows = common::select(
+        &server,
+        "SELECT ?title WHERE { GRAPH ?g { <https://example.org/d4> <http://purl.org/dc/terms/title> ?title } }",
+    )
+    .await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(common::value(&rows[0], "title"), "Dataset 4 (edited)");
+}

@@ -507,10 +507,18 @@ pub async fn harvest_source_with(
                 .then_some(config.harvest.max_delete_share),
         };
         let document_key = location.to_string();
+        let priorities: HashMap<String, i64> = config
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), s.priority))
+            .collect();
         let staged = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
             store.apply_source_run_with(&meta, &mut staged, &parsed.records, &apply)?;
             tracing::debug!(source = %meta.name, store_ms = started.elapsed().as_millis() as u64, "records stored");
+            if staged.outcome == RunOutcome::Success {
+                store.resolve_duplicates(&priorities)?;
+            }
             if matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged) {
                 let mut state = SourceState {
                     settings: Some(settings),

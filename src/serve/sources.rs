@@ -119,6 +119,32 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
     Ok(Value::Object(run))
 }
 
+/// Cross-source duplicates of a source: how many of its published records
+/// other sources also publish (by source), and how many of its records are
+/// not published because another source's record is (by that source).
+fn duplicates(store: &Store, source: &str) -> Result<(Value, Value), ServeError> {
+    let count_by = |query: &str| -> Result<Value, ServeError> {
+        let mut out = Map::new();
+        for row in select(store, query)? {
+            if let (Some(Term::Literal(other)), n) = (row.get("other"), text(row.get("n"))) {
+                out.insert(other.value().to_string(), n);
+            }
+        }
+        Ok(Value::Object(out))
+    };
+    let also = count_by(&format!(
+        "SELECT ?other (COUNT(?r) AS ?n) WHERE {{ GRAPH <urn:katalog:graph:records> {{
+           ?r kat:sourceName \"{source}\" ; kat:alsoPublishedBy ?s }}
+           BIND(STRAFTER(STR(?s), \"urn:katalog:source:\") AS ?other) }} GROUP BY ?other"
+    ))?;
+    let superseded = count_by(&format!(
+        "SELECT ?other (COUNT(?r) AS ?n) WHERE {{ GRAPH <urn:katalog:graph:records> {{
+           ?r kat:sourceName \"{source}\" ; kat:state \"superseded\" ; kat:supersededBy ?w .
+           ?w kat:sourceName ?other }} }} GROUP BY ?other"
+    ))?;
+    Ok((also, superseded))
+}
+
 pub async fn list(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
     let config = state.config.clone();
@@ -134,8 +160,12 @@ pub async fn list(State(state): State<AppState>) -> Response {
                     published.insert(kind.label().to_string(), json!(n));
                 }
             }
+            let (also, superseded) = duplicates(store.oxigraph(), &source.name)?;
             sources.push(json!({
                 "name": source.name,
+                "priority": source.priority,
+                "also_published_by": also,
+                "superseded_by": superseded,
                 "country": source.country,
                 "url": config.location(source).to_string(),
                 "profile": source.profile,

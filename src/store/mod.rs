@@ -5,6 +5,7 @@
 //! A source's records are replaced in one transaction: either the whole run
 //! lands, or the store keeps exactly what it had.
 
+pub mod duplicates;
 pub mod lexical;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
@@ -283,6 +284,9 @@ fn count(n: usize) -> Literal {
 const PUBLISHED: &str = "published";
 const DELETED: &str = "deleted";
 const QUARANTINED: &str = "quarantined";
+/// Published by another source with a higher priority (see [`duplicates`]):
+/// kept with its content, not public.
+const SUPERSEDED: &str = "superseded";
 
 impl CatalogStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -510,7 +514,16 @@ impl CatalogStore {
             tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
             let quarantine = quarantine_iri(id);
             tx.clear_graph(GraphNameRef::NamedNode(quarantine.as_ref()))?;
-            for predicate in [&t.state, &t.generated_by, &t.stale, &t.quarantined_hash] {
+            let also = NamedNode::new_unchecked(ns::kat("alsoPublishedBy"));
+            let superseded = NamedNode::new_unchecked(ns::kat("supersededBy"));
+            for predicate in [
+                &t.state,
+                &t.generated_by,
+                &t.stale,
+                &t.quarantined_hash,
+                &also,
+                &superseded,
+            ] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
             for quad in [
@@ -783,6 +796,19 @@ impl CatalogStore {
                 _ => None,
             })
             .collect();
+        // Nor the records another source publishes with a higher priority.
+        let t = Terms::new();
+        let mut held_back = held_back;
+        for quad in public.quads_for_pattern(
+            None,
+            Some(t.state.as_ref()),
+            Some(Literal::from(SUPERSEDED).as_ref().into()),
+            Some(GraphNameRef::NamedNode(t.records_graph.as_ref())),
+        ) {
+            if let NamedOrBlankNodeRef::NamedNode(node) = quad?.subject.as_ref() {
+                held_back.push(node.into_owned());
+            }
+        }
         for graph in &held_back {
             public.remove_named_graph(graph.as_ref())?;
         }
@@ -878,7 +904,8 @@ fn stored_records(
                 id,
                 StoredRecord {
                     hash,
-                    published: state == PUBLISHED,
+                    // A superseded record is live: its source still publishes it.
+                    published: state == PUBLISHED || state == SUPERSEDED,
                     deleted: state == DELETED,
                     quarantined_hash,
                     counted,
