@@ -417,6 +417,7 @@ pub async fn harvest_source_with(
         not_modified: false,
     };
     let span = tracing::info_span!("harvest", source = %source.name, run = %run.id);
+    let clock = std::time::Instant::now();
     let settings = harvest_settings(source);
     let result = async {
         let state = {
@@ -560,7 +561,7 @@ pub async fn harvest_source_with(
         quarantined = counts.quarantined,
         reused_verdicts = run.validation.as_ref().map_or(0, |v| v.reused),
         not_modified = run.not_modified,
-        duration_ms = (run.ended - run.started).num_milliseconds(),
+        duration_ms = clock.elapsed().as_millis() as u64,
         "run finished"
     );
     SourceReport {
