@@ -1405,6 +1405,54 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
     }
 
     #[test]
+    fn the_mass_delete_guard_changes_nothing() {
+        let store = CatalogStore::in_memory().unwrap();
+        let mut r1 = run("r1");
+        store
+            .apply_source_run(&source(), &mut r1, &records(DOC))
+            .unwrap();
+        // Only the catalogue is left: 2 of 3 records would go.
+        let only_catalogue = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
+             <https://example.no/cat> a dcat:Catalog .\n";
+        let guard = ApplyOptions {
+            max_delete_share: Some(0.5),
+        };
+        let mut r2 = run("r2");
+        store
+            .apply_source_run_with(&source(), &mut r2, &records(only_catalogue), &guard)
+            .unwrap();
+        assert_eq!(r2.outcome, RunOutcome::Guarded);
+        assert_eq!(r2.counts.deleted, 2);
+        assert!(r2
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("--allow-mass-delete"));
+        let datasets = |store: &CatalogStore| -> usize {
+            store
+                .published_counts()
+                .unwrap()
+                .iter()
+                .filter(|(_, kind, _)| *kind == RecordKind::Dataset)
+                .map(|(_, _, n)| n)
+                .sum()
+        };
+        assert_eq!(datasets(&store), 2, "nothing was removed");
+        // Without the guard (a steward's confirmation) the records go.
+        let mut r3 = run("r3");
+        store
+            .apply_source_run_with(
+                &source(),
+                &mut r3,
+                &records(only_catalogue),
+                &ApplyOptions::default(),
+            )
+            .unwrap();
+        assert_eq!((r3.outcome, r3.counts.deleted), (RunOutcome::Success, 2));
+        assert_eq!(datasets(&store), 0);
+    }
+
+    #[test]
     fn repair_removes_record_graphs_without_a_catalogue_record() {
         let store = CatalogStore::in_memory().unwrap();
         let mut r1 = run("r1");
