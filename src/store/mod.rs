@@ -858,62 +858,89 @@ fn single_value(
         .map(|q| q.object))
 }
 
+/// The source's records as stored. Reads the catalogue records' values with
+/// one scan per predicate (sequential reads) rather than one lookup per
+/// record: an unchanged 100k-record source is planned in a fraction of the time.
 fn stored_records(
     store: &Store,
     t: &Terms,
     source: &NamedNode,
 ) -> Result<HashMap<String, StoredRecord>, StorageError> {
+    #[derive(Default)]
+    struct Values {
+        id: Option<String>,
+        hash: String,
+        state: String,
+        quarantined_hash: Option<String>,
+        counted: bool,
+    }
     let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
-    let mut records = HashMap::new();
+    let mut nodes: HashMap<oxigraph::model::NamedOrBlankNode, Values> = HashMap::new();
     for quad in store.quads_for_pattern(
         None,
         Some(t.source.as_ref()),
         Some(source.as_ref().into()),
         Some(graph),
     ) {
-        let quad = quad?;
-        let node = quad.subject.as_ref();
-        let mut id = None;
-        let mut hash = String::new();
-        let mut state = String::new();
-        let mut quarantined_hash = None;
-        let mut counted = true;
-        for value in store.quads_for_pattern(Some(node), None, None, Some(graph)) {
-            let value = value?;
-            match &value.object {
-                Term::Literal(literal) if value.predicate == t.record_id => {
-                    id = Some(literal.value().to_string())
+        nodes.insert(
+            quad?.subject,
+            Values {
+                counted: true,
+                ..Default::default()
+            },
+        );
+    }
+    if nodes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let unattached = RecordKind::Unattached.class_iri();
+    for predicate in [
+        &t.record_id,
+        &t.content_hash,
+        &t.state,
+        &t.quarantined_hash,
+        &t.record_type,
+    ] {
+        for quad in store.quads_for_pattern(None, Some(predicate.as_ref()), None, Some(graph)) {
+            let quad = quad?;
+            let Some(values) = nodes.get_mut(&quad.subject) else {
+                continue;
+            };
+            match quad.object {
+                Term::Literal(literal) if predicate == &t.record_id => {
+                    values.id = Some(literal.value().to_string())
                 }
-                Term::Literal(literal) if value.predicate == t.content_hash => {
-                    hash = literal.value().to_string()
+                Term::Literal(literal) if predicate == &t.content_hash => {
+                    values.hash = literal.value().to_string()
                 }
-                Term::Literal(literal) if value.predicate == t.state => {
-                    state = literal.value().to_string()
+                Term::Literal(literal) if predicate == &t.state => {
+                    values.state = literal.value().to_string()
                 }
-                Term::Literal(literal) if value.predicate == t.quarantined_hash => {
-                    quarantined_hash = Some(literal.value().to_string())
+                Term::Literal(literal) if predicate == &t.quarantined_hash => {
+                    values.quarantined_hash = Some(literal.value().to_string())
                 }
-                Term::NamedNode(kind) if value.predicate == t.record_type => {
-                    counted = kind.as_str() != RecordKind::Unattached.class_iri()
+                Term::NamedNode(kind) if predicate == &t.record_type => {
+                    values.counted = kind.as_str() != unattached
                 }
                 _ => {}
             }
         }
-        if let Some(id) = id {
-            records.insert(
-                id,
-                StoredRecord {
-                    hash,
-                    // A superseded record is live: its source still publishes it.
-                    published: state == PUBLISHED || state == SUPERSEDED,
-                    deleted: state == DELETED,
-                    quarantined_hash,
-                    counted,
-                },
-            );
-        }
     }
-    Ok(records)
+    Ok(nodes
+        .into_values()
+        .filter_map(|v| {
+            let id = v.id?;
+            let record = StoredRecord {
+                hash: v.hash,
+                // A superseded record is live: its source still publishes it.
+                published: v.state == PUBLISHED || v.state == SUPERSEDED,
+                deleted: v.state == DELETED,
+                quarantined_hash: v.quarantined_hash,
+                counted: v.counted,
+            };
+            Some((id, record))
+        })
+        .collect())
 }
 
 /// What a run does to each record.
