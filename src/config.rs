@@ -49,6 +49,9 @@ pub struct Config {
     pub harvest: HarvestConfig,
     #[serde(default, rename = "source")]
     pub sources: Vec<SourceConfig>,
+    /// Bearer tokens allowed to trigger harvests over HTTP, stored hashed.
+    #[serde(default, rename = "token")]
+    pub tokens: Vec<TokenConfig>,
     /// Directory against which relative source paths are resolved.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -128,6 +131,18 @@ pub struct HarvestConfig {
     /// prefixes ending in `*`). The contexts katalog ships are never fetched.
     #[serde(default)]
     pub jsonld_context_allowlist: Vec<String>,
+    /// Largest share (0..=1) of a source's records one run may tombstone;
+    /// a run that would remove more removes none until a steward confirms
+    /// with `katalog harvest --source NAME --allow-mass-delete`.
+    #[serde(default = "default_max_delete_share")]
+    pub max_delete_share: f64,
+    /// How many sources `katalog serve` harvests at once.
+    #[serde(default = "default_max_concurrent_sources")]
+    pub max_concurrent_sources: usize,
+    /// Scheduled runs start up to this many seconds after their cron time,
+    /// at random, so sources sharing a schedule do not start together.
+    #[serde(default = "default_schedule_jitter")]
+    pub schedule_jitter_secs: u64,
 }
 
 impl Default for HarvestConfig {
@@ -142,6 +157,9 @@ impl Default for HarvestConfig {
             retry_max_delay_secs: default_retry_max_delay(),
             run_timeout_secs: default_run_timeout(),
             jsonld_context_allowlist: Vec::new(),
+            max_delete_share: default_max_delete_share(),
+            max_concurrent_sources: default_max_concurrent_sources(),
+            schedule_jitter_secs: default_schedule_jitter(),
         }
     }
 }
@@ -172,6 +190,29 @@ fn default_run_timeout() -> u64 {
 }
 /// Pages (documents) one run fetches at most, unless the source says otherwise.
 pub const DEFAULT_MAX_PAGES: usize = 10_000;
+fn default_max_delete_share() -> f64 {
+    0.5
+}
+fn default_max_concurrent_sources() -> usize {
+    2
+}
+fn default_schedule_jitter() -> u64 {
+    60
+}
+
+/// One `[[token]]`: a bearer token that may trigger harvests with
+/// `POST /api/sources/{name}/harvest`. Only its SHA-256 is configured
+/// (`printf %s TOKEN | sha256sum`), so the file holds no secret.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// Who holds it, for the logs.
+    pub name: String,
+    /// Lower-case hex SHA-256 of the token.
+    pub sha256: String,
+    /// The sources it may trigger; absent: all.
+    pub sources: Option<Vec<String>>,
+}
 
 /// One `[[source]]`: a national catalogue to harvest.
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +245,10 @@ pub struct SourceConfig {
     pub page_size: Option<usize>,
     /// `ckan`: which interface to harvest.
     pub ckan_api: Option<CkanApi>,
+    /// When two sources publish the same dataset, the one with the higher
+    /// priority is published, the other kept as "also published by".
+    #[serde(default)]
+    pub priority: i64,
 }
 
 impl SourceConfig {
@@ -328,6 +373,16 @@ impl Config {
         }
         if self.server.query_timeout_secs == 0 {
             return Err(self.value_error("server.query_timeout_secs", "must be at least 1"));
+        }
+        let share = self.harvest.max_delete_share;
+        if !(0.0..=1.0).contains(&share) {
+            return Err(self.value_error(
+                "harvest.max_delete_share",
+                format!("{share}: a share between 0 and 1 (0.5 is half of a source's records)"),
+            ));
+        }
+        if self.harvest.max_concurrent_sources == 0 {
+            return Err(self.value_error("harvest.max_concurrent_sources", "must be at least 1"));
         }
         let mut names = HashSet::new();
         for (i, source) in self.sources.iter().enumerate() {
@@ -456,7 +511,30 @@ impl Config {
                 ));
             }
         }
+        for (i, token) in self.tokens.iter().enumerate() {
+            let at = |field: &str| format!("token[{i}].{field}");
+            if token.sha256.len() != 64 || !token.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(self.value_error(
+                    at("sha256"),
+                    "must be the 64 hex digits of the token's SHA-256 (printf %s TOKEN | sha256sum)",
+                ));
+            }
+            for name in token.sources.iter().flatten() {
+                if self.source(name).is_none() {
+                    return Err(self.value_error(
+                        at("sources"),
+                        format!("{name:?} is not a configured source"),
+                    ));
+                }
+            }
+        }
         Ok(())
+    }
+
+    /// The parsed cron schedule of a source, if it has one.
+    pub fn schedule(source: &SourceConfig) -> Option<cron::Schedule> {
+        let expression = source.schedule.as_deref()?;
+        cron::Schedule::from_str(&normalise_cron(expression)).ok()
     }
 
     /// Where a source's document lives.
@@ -501,20 +579,25 @@ impl std::fmt::Display for Location {
     }
 }
 
+/// Five-field cron gets the seconds field the `cron` crate expects.
+fn normalise_cron(expression: &str) -> String {
+    if expression.split_whitespace().count() == 5 {
+        format!("0 {expression}")
+    } else {
+        expression.to_string()
+    }
+}
+
 /// Checks a cron expression: five fields (minute hour day month weekday), or
 /// six/seven with seconds and year first/last as the `cron` crate reads them.
 fn check_cron(expression: &str) -> Result<(), String> {
     let fields = expression.split_whitespace().count();
-    let normalised = match fields {
-        5 => format!("0 {expression}"),
-        6 | 7 => expression.to_string(),
-        _ => {
-            return Err(format!(
-                "{expression:?}: a cron expression has 5 fields (minute hour day month weekday), found {fields}"
-            ))
-        }
-    };
-    cron::Schedule::from_str(&normalised)
+    if !(5..=7).contains(&fields) {
+        return Err(format!(
+            "{expression:?}: a cron expression has 5 fields (minute hour day month weekday), found {fields}"
+        ));
+    }
+    cron::Schedule::from_str(&normalise_cron(expression))
         .map(|_| ())
         .map_err(|e| format!("{expression:?} is not a valid cron expression: {e}"))
 }
@@ -625,5 +708,37 @@ mod tests {
             config.location(&config.sources[1]),
             Location::Remote(_)
         ));
+    }
+
+    #[test]
+    fn guard_concurrency_and_tokens_are_checked() {
+        let config = parse("").unwrap();
+        assert_eq!(config.harvest.max_delete_share, 0.5);
+        assert!(config.harvest.max_concurrent_sources >= 1);
+        let err = parse("[harvest]\nmax_delete_share = 1.5\n").unwrap_err();
+        assert!(
+            err.to_string().contains("harvest.max_delete_share"),
+            "{err}"
+        );
+        let err = parse("[harvest]\nmax_concurrent_sources = 0\n").unwrap_err();
+        assert!(err.to_string().contains("max_concurrent_sources"), "{err}");
+        let source = "[[source]]\nname=\"a\"\ncountry=\"NO\"\nurl=\"x\"\npriority=3\n";
+        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let config = parse(&format!(
+            "{source}[[token]]\nname=\"ci\"\nsha256=\"{hash}\"\nsources=[\"a\"]\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.tokens[0].sources.as_deref(),
+            Some(&["a".to_string()][..])
+        );
+        assert_eq!(config.sources[0].priority, 3);
+        let err = parse(&format!("{source}[[token]]\nname=\"ci\"\nsha256=\"abc\"\n")).unwrap_err();
+        assert!(err.to_string().contains("token[0].sha256"), "{err}");
+        let err = parse(&format!(
+            "{source}[[token]]\nname=\"ci\"\nsha256=\"{hash}\"\nsources=[\"b\"]\n"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("token[0].sources"), "{err}");
     }
 }

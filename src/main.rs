@@ -4,8 +4,9 @@ use anyhow::{anyhow, bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
-use katalog::harvest::{harvest_source, SourceReport};
+use katalog::harvest::{harvest_source_with, RunOptions, SourceReport};
 use katalog::profiles::Profiles;
+use katalog::serve::harvester::{Harvester, SnapshotTarget};
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
 use katalog::serve::worker::QueryWorker;
 use katalog::serve::{self, AppState};
@@ -58,6 +59,10 @@ enum Command {
         /// Harvest only this source (repeatable)
         #[arg(long = "source", value_name = "NAME")]
         sources: Vec<String>,
+        /// Let these runs remove more than harvest.max_delete_share of a
+        /// source's records (the mass-delete guard); requires --source
+        #[arg(long, requires = "sources")]
+        allow_mass_delete: bool,
     },
     /// Validate RDF documents against a profile or a shapes graph
     ///
@@ -144,10 +149,19 @@ fn run(cli: Cli) -> Result<ExitCode> {
             &shapes,
             &format,
         )),
-        Command::Harvest { config, sources } => {
+        Command::Harvest {
+            config,
+            sources,
+            allow_mass_delete,
+        } => {
             let config = load_config(&config)?;
             let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
-            runtime.block_on(harvest_command(&config, &store, &sources))
+            runtime.block_on(harvest_command(
+                &config,
+                &store,
+                &sources,
+                allow_mass_delete,
+            ))
         }
         Command::Sparql {
             query,
@@ -210,48 +224,60 @@ async fn serve_command(
 ) -> Result<ExitCode> {
     let bind = bind.unwrap_or_else(|| config.server.bind.clone());
     let profiles = Arc::new(Profiles::default());
+    let config = Arc::new(config);
+    let harvester = Harvester::new(config.clone(), store.clone(), profiles.clone());
     if !store.has_runs()? && !config.sources.is_empty() {
         tracing::info!(
             sources = config.sources.len(),
             "new store: harvesting the configured sources before serving"
         );
+        let mut runs = Vec::new();
         for source in &config.sources {
-            let report = harvest_source(&config, &store, &profiles, source).await;
-            log_report(&report);
+            if let Ok(claim) = harvester.claim(&source.name) {
+                let harvester = harvester.clone();
+                runs.push(tokio::spawn(async move {
+                    harvester.run(claim, RunOptions::default()).await
+                }));
+            }
+        }
+        for run in runs {
+            if let Ok(report) = run.await {
+                log_report(&report);
+            }
         }
     }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
     let address = listener.local_addr()?;
-    eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
+    let snapshots = data_dir.join("snapshots");
     let snapshot = store
-        .snapshot(&data_dir.join("snapshots"))
+        .snapshot(&snapshots)
         .context("cannot write the snapshot SPARQL queries read")?;
     let worker = std::env::current_exe()
         .map(|executable| QueryWorker::new(executable, snapshot))
         .map_err(|e| tracing::warn!("SPARQL queries run in threads: {e}"))
         .ok();
-    let mut state = AppState::new(store, Arc::new(config));
+    if let Some(worker) = &worker {
+        harvester.publish_snapshots(SnapshotTarget {
+            dir: snapshots,
+            worker: worker.clone(),
+        });
+    }
+    harvester.start_schedules();
+    let mut state = AppState::new(store, config);
     state.profiles = profiles;
     state.query_worker = worker;
+    state.harvester = Some(harvester);
+    eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn log_report(report: &SourceReport) {
-    let run = &report.run;
-    match &run.error {
-        Some(error) => tracing::error!(source = %report.source, "{error}"),
-        None => tracing::info!(
-            source = %report.source,
-            outcome = run.outcome.as_str(),
-            new = run.counts.new,
-            changed = run.counts.changed,
-            unchanged = run.counts.unchanged,
-            deleted = run.counts.deleted,
-            "harvested"
-        ),
+    // The counts are logged by the run itself ("run finished").
+    if let Some(error) = &report.run.error {
+        tracing::error!(source = %report.source, run = %report.run.id, "{error}");
     }
 }
 
@@ -259,6 +285,7 @@ async fn harvest_command(
     config: &Config,
     store: &CatalogStore,
     names: &[String],
+    allow_mass_delete: bool,
 ) -> Result<ExitCode> {
     let profiles = Profiles::default();
     let mut selected = Vec::new();
@@ -290,8 +317,22 @@ async fn harvest_command(
         bar.set_prefix(source.name.clone());
         bar.set_message(format!("harvesting {}", config.location(source)));
         bar.enable_steady_tick(Duration::from_millis(120));
-        let report = harvest_source(config, store, &profiles, source).await;
-        bar.finish_with_message(report.run.outcome.as_str().to_string());
+        let stage = bar.clone();
+        let options = RunOptions {
+            allow_mass_delete,
+            run_id: None,
+            progress: Some(Arc::new(move |message: String| stage.set_message(message))),
+        };
+        let report = harvest_source_with(config, store, &profiles, source, &options).await;
+        let counts = &report.run.counts;
+        bar.finish_with_message(format!(
+            "{} (new {}, changed {}, unchanged {}, deleted {})",
+            report.run.outcome.as_str(),
+            counts.new,
+            counts.changed,
+            counts.unchanged,
+            counts.deleted
+        ));
         reports.push(report);
     }
     let _ = progress.clear();
@@ -308,7 +349,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8}",
+        "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8} {:>6}",
         "source",
         "outcome",
         "new",
@@ -318,14 +359,15 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
         "failed",
         "quarantined",
         "triples",
-        "seconds"
+        "seconds",
+        "reused"
     )?;
     for report in reports {
         let run = &report.run;
         let seconds = (run.ended - run.started).num_milliseconds() as f64 / 1000.0;
         writeln!(
             out,
-            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8.2}",
+            "{:<12} {:<10} {:>6} {:>8} {:>10} {:>8} {:>7} {:>11} {:>9} {:>8.2} {:>6}",
             report.source,
             run.outcome.as_str(),
             run.counts.new,
@@ -335,16 +377,19 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
             run.counts.failed,
             run.counts.quarantined,
             run.triples,
-            seconds
+            seconds,
+            run.validation.as_ref().map_or(0, |v| v.reused)
         )?;
     }
     for report in reports {
-        if let (RunOutcome::Failed, Some(error)) = (report.run.outcome, &report.run.error) {
-            writeln!(
+        match (report.run.outcome, &report.run.error) {
+            (RunOutcome::Failed, Some(error)) => writeln!(
                 out,
                 "\nerror: {error}\n  (the records harvested before from '{}' were kept)",
                 report.source
-            )?;
+            )?,
+            (RunOutcome::Guarded, Some(error)) => writeln!(out, "\nrefused: {error}")?,
+            _ => {}
         }
     }
     Ok(())

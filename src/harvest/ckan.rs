@@ -75,7 +75,16 @@ pub async fn collect(
     if api != CkanApi::Action {
         let catalog = join(&portal, "catalog.ttl")?;
         let before = progress.load(Ordering::Relaxed);
-        match hydra::follow(pages, catalog, source.format, source.max_pages(), progress).await {
+        match hydra::follow(
+            pages,
+            catalog,
+            source.format,
+            source.max_pages(),
+            None,
+            progress,
+        )
+        .await
+        {
             Ok(parsed) => return Ok(parsed),
             // No DCAT endpoint: not found, or a page (HTML) that is no RDF.
             Err(

@@ -23,6 +23,64 @@ pub struct FetchedDocument {
     pub content_type: Option<String>,
 }
 
+/// What identifies the version of a document the store has: an HTTP ETag
+/// and Last-Modified, or for a local file its modification time and size
+/// (kept in `etag`, prefixed `file:`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+impl Validators {
+    pub fn is_empty(&self) -> bool {
+        self.etag.is_none() && self.last_modified.is_none()
+    }
+
+    fn from_headers(headers: &reqwest::header::HeaderMap) -> Self {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_string)
+        };
+        Self {
+            etag: text(reqwest::header::ETAG),
+            last_modified: text(reqwest::header::LAST_MODIFIED),
+        }
+    }
+
+    fn of_file(metadata: &std::fs::Metadata) -> Self {
+        let modified = metadata
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_nanos());
+        Self {
+            etag: modified.map(|nanos| format!("file:{nanos}:{}", metadata.len())),
+            last_modified: None,
+        }
+    }
+}
+
+/// The answer to a conditional fetch.
+#[derive(Debug, Clone)]
+// One value per run, moved once: boxing the document would buy nothing.
+#[allow(clippy::large_enum_variant)]
+pub enum Conditional {
+    /// The document changed (or there was nothing to compare with).
+    Modified {
+        document: FetchedDocument,
+        validators: Validators,
+        /// A `Link: rel="next"` header (Hydra paging by headers).
+        next_link: Option<url::Url>,
+    },
+    /// The server answered 304 Not Modified, or the file is as it was.
+    NotModified,
+    /// Nothing was fetched: the source is not compared by document.
+    Unconditional,
+}
+
 /// Fetches documents for one source with that source's network policy.
 #[derive(Debug, Clone)]
 pub struct Fetcher {
@@ -88,6 +146,39 @@ impl Fetcher {
         }
     }
 
+    /// Fetches `location` unless it is unchanged since `known` was taken:
+    /// If-None-Match / If-Modified-Since over HTTP (a 304 is
+    /// [`Conditional::NotModified`]), modification time and size for a file.
+    pub async fn fetch_conditional(
+        &self,
+        location: &Location,
+        known: Option<&Validators>,
+    ) -> Result<Conditional, HarvestError> {
+        let known = known.filter(|k| !k.is_empty());
+        match location {
+            Location::Local(path) => {
+                let metadata =
+                    tokio::fs::metadata(path)
+                        .await
+                        .map_err(|e| HarvestError::Fetch {
+                            location: path.display().to_string(),
+                            message: e.to_string(),
+                        })?;
+                let validators = Validators::of_file(&metadata);
+                if known.is_some_and(|k| k.etag.is_some() && k.etag == validators.etag) {
+                    return Ok(Conditional::NotModified);
+                }
+                let document = self.read_file(path).await?;
+                Ok(Conditional::Modified {
+                    document,
+                    validators,
+                    next_link: None,
+                })
+            }
+            Location::Remote(url) => self.get_conditional(url, known).await,
+        }
+    }
+
     async fn read_file(&self, path: &std::path::Path) -> Result<FetchedDocument, HarvestError> {
         let at = path.display().to_string();
         let io_error = |e: std::io::Error| HarvestError::Fetch {
@@ -137,6 +228,7 @@ impl Fetcher {
             &Request {
                 accept,
                 form: Some(form),
+                known: None,
             },
         )
         .await
@@ -149,6 +241,20 @@ impl Fetcher {
         url: &url::Url,
         request: &Request,
     ) -> Result<FetchedPage, HarvestError> {
+        self.request_maybe(url, request)
+            .await?
+            .ok_or_else(|| HarvestError::Status {
+                location: url.to_string(),
+                status: 304,
+            })
+    }
+
+    /// [`Fetcher::request`], with `None` for a 304 to a conditional request.
+    async fn request_maybe(
+        &self,
+        url: &url::Url,
+        request: &Request,
+    ) -> Result<Option<FetchedPage>, HarvestError> {
         let at = url.to_string();
         if !matches!(url.scheme(), "http" | "https") {
             return Err(HarvestError::Fetch {
@@ -166,11 +272,12 @@ impl Fetcher {
         loop {
             let outcome = self.attempt(url, request).await;
             let retry_after = match &outcome {
-                Attempt::Done(_) => None,
+                Attempt::Done(_) | Attempt::NotModified => None,
                 Attempt::Failed { retry_after, .. } => Some(*retry_after),
             };
             let error = match outcome {
-                Attempt::Done(page) => return Ok(page),
+                Attempt::Done(page) => return Ok(Some(page)),
+                Attempt::NotModified => return Ok(None),
                 Attempt::Failed {
                     error,
                     retryable: false,
@@ -218,11 +325,16 @@ impl Fetcher {
             Some(form) => self.client.post(url.clone()).form(form),
             None => self.client.get(url.clone()),
         };
-        let response = match builder
-            .header(reqwest::header::ACCEPT, request.accept)
-            .send()
-            .await
-        {
+        let mut builder = builder.header(reqwest::header::ACCEPT, request.accept);
+        if let Some(known) = &request.known {
+            if let Some(etag) = &known.etag {
+                builder = builder.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(modified) = &known.last_modified {
+                builder = builder.header(reqwest::header::IF_MODIFIED_SINCE, modified);
+            }
+        }
+        let response = match builder.send().await {
             Ok(response) => response,
             Err(e) => {
                 // A refused redirect or address is final; a connection that failed may not be.
@@ -249,6 +361,10 @@ impl Fetcher {
         };
         let final_url = response.url().clone();
         let status = response.status();
+        if status == reqwest::StatusCode::NOT_MODIFIED && request.known.is_some() {
+            return Attempt::NotModified;
+        }
+        let validators = Validators::from_headers(response.headers());
         if !status.is_success() {
             let retryable = status.is_server_error() || status.as_u16() == 429;
             let retry_after = response
@@ -275,6 +391,7 @@ impl Fetcher {
             Ok(document) => Attempt::Done(FetchedPage {
                 document,
                 next_link,
+                validators,
             }),
             Err(error) => Attempt::Failed {
                 error,
@@ -327,6 +444,27 @@ impl Fetcher {
             content_type,
         })
     }
+
+    /// GETs `url` with If-None-Match / If-Modified-Since from `known`.
+    async fn get_conditional(
+        &self,
+        url: &url::Url,
+        known: Option<&Validators>,
+    ) -> Result<Conditional, HarvestError> {
+        let request = Request {
+            accept: ACCEPT_RDF,
+            form: None,
+            known: known.cloned(),
+        };
+        Ok(match self.request_maybe(url, &request).await? {
+            None => Conditional::NotModified,
+            Some(page) => Conditional::Modified {
+                document: page.document,
+                validators: page.validators,
+                next_link: page.next_link,
+            },
+        })
+    }
 }
 
 /// A fetched http(s) response with what paging needs from its headers.
@@ -335,22 +473,32 @@ pub struct FetchedPage {
     pub document: FetchedDocument,
     /// The `Link: <...>; rel="next"` header, resolved against the final URL.
     pub next_link: Option<url::Url>,
+    /// The response's ETag and Last-Modified, for a conditional GET next time.
+    pub validators: Validators,
 }
 
 /// What to send: the Accept header, and a form to POST (else a GET).
 struct Request {
     accept: &'static str,
     form: Option<Vec<(String, String)>>,
+    /// Validators of the version we have: sent as If-None-Match / If-Modified-Since.
+    known: Option<Validators>,
 }
 
 impl Request {
     fn get(accept: &'static str) -> Self {
-        Request { accept, form: None }
+        Request {
+            accept,
+            form: None,
+            known: None,
+        }
     }
 }
 
 enum Attempt {
     Done(FetchedPage),
+    /// 304 to a conditional request.
+    NotModified,
     Failed {
         error: HarvestError,
         retryable: bool,

@@ -6,7 +6,7 @@
 //! is then incomplete. The paging triples are controls, not catalogue
 //! content, and are dropped; everything else is kept.
 
-use super::fetch::ACCEPT_RDF;
+use super::fetch::{FetchedPage, ACCEPT_RDF};
 use super::{HarvestError, PageContext, ParsedPage};
 use crate::config::{Location, RdfSyntax};
 use oxrdf::{Term, Triple};
@@ -34,11 +34,15 @@ pub async fn collect(
     start: &Location,
     format: Option<RdfSyntax>,
     max_pages: usize,
+    first: Option<super::FirstPage>,
     progress: &AtomicUsize,
 ) -> Result<Vec<ParsedPage>, HarvestError> {
     let url = match start {
         Location::Local(_) => {
-            let document = pages.fetcher.fetch(start).await?;
+            let document = match first {
+                Some(first) => first.document,
+                None => pages.fetcher.fetch(start).await?,
+            };
             let (document, format, triples) = pages.parse(document, format).await?;
             progress.fetch_add(1, Ordering::Relaxed);
             return Ok(vec![ParsedPage {
@@ -49,7 +53,7 @@ pub async fn collect(
         }
         Location::Remote(url) => url.clone(),
     };
-    follow(pages, url, format, max_pages, progress).await
+    follow(pages, url, format, max_pages, first, progress).await
 }
 
 /// Follows Hydra next links from `first`.
@@ -58,6 +62,7 @@ pub async fn follow(
     first: url::Url,
     format: Option<RdfSyntax>,
     max_pages: usize,
+    mut prefetched: Option<super::FirstPage>,
     progress: &AtomicUsize,
 ) -> Result<Vec<ParsedPage>, HarvestError> {
     let mut guard = PageGuard::new(max_pages);
@@ -65,7 +70,14 @@ pub async fn follow(
     let mut current = first;
     loop {
         guard.visit(&current)?;
-        let page = pages.fetcher.get_with(&current, ACCEPT_RDF).await?;
+        let page = match prefetched.take() {
+            Some(page) => FetchedPage {
+                document: page.document,
+                next_link: page.next_link,
+                validators: Default::default(),
+            },
+            None => pages.fetcher.get_with(&current, ACCEPT_RDF).await?,
+        };
         guard.content(&page.document.location, &page.document.bytes)?;
         let link_header = page.next_link.clone();
         let (document, syntax, triples) = pages.parse(page.document, format).await?;

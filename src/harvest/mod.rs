@@ -18,16 +18,18 @@ use crate::ns;
 use crate::profiles::{Profile, Profiles};
 use crate::quality::{self, QualitySummary};
 use crate::store::{
-    CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome, SourceMeta,
-    ValidationSummary,
+    ApplyOptions, CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome,
+    SourceMeta, SourceState, StoredVersions, ValidationSummary,
 };
 use chrono::Utc;
-use fetch::{FetchedDocument, Fetcher};
+use fetch::{Conditional, FetchedDocument, Fetcher};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
 use oxrdf::{NamedNode, Triple};
 pub use record::{RecordGraph, RecordKind};
 use std::collections::HashMap;
+use std::sync::Arc;
 use thiserror::Error;
+use tracing::Instrument;
 
 #[derive(Debug, Error)]
 pub enum HarvestError {
@@ -149,8 +151,10 @@ pub struct SourceReport {
 }
 
 impl SourceReport {
+    /// True when the run did not do its work: it failed, or the
+    /// mass-delete guard stopped it.
     pub fn failed(&self) -> bool {
-        self.run.outcome == RunOutcome::Failed
+        matches!(self.run.outcome, RunOutcome::Failed | RunOutcome::Guarded)
     }
 }
 
@@ -549,11 +553,27 @@ pub async fn collect_source(
     config: &Config,
     source: &SourceConfig,
 ) -> Result<ParsedSource, HarvestError> {
+    collect_source_from(config, source, None).await
+}
+
+/// The first document of a `kind = "rdf"` source, already fetched (by a
+/// conditional GET), with its `Link: rel="next"` header.
+pub struct FirstPage {
+    pub document: FetchedDocument,
+    pub next_link: Option<url::Url>,
+}
+
+/// [`collect_source`], starting from an already fetched first document.
+pub async fn collect_source_from(
+    config: &Config,
+    source: &SourceConfig,
+    first: Option<FirstPage>,
+) -> Result<ParsedSource, HarvestError> {
     let seconds = config.harvest.run_timeout_secs;
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let pages = match tokio::time::timeout(
         std::time::Duration::from_secs(seconds),
-        collect_pages(config, source, progress.clone()),
+        collect_pages(config, source, first, progress.clone()),
     )
     .await
     {
@@ -579,6 +599,7 @@ pub async fn collect_source(
 async fn collect_pages(
     config: &Config,
     source: &SourceConfig,
+    first: Option<FirstPage>,
     progress: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 ) -> Result<Vec<ParsedPage>, HarvestError> {
     let pages = PageContext::new(&config.harvest, source.allow_private_network)?;
@@ -590,6 +611,7 @@ async fn collect_pages(
                 &location,
                 source.format,
                 source.max_pages(),
+                first,
                 &progress,
             )
             .await
@@ -662,6 +684,82 @@ fn split_pages(
     })
 }
 
+/// Reports a run's stage ("fetching", "validating 120 records", ...) as it goes.
+pub type Progress = Arc<dyn Fn(String) + Send + Sync>;
+
+/// How one run of a source goes.
+#[derive(Clone, Default)]
+pub struct RunOptions {
+    /// A steward confirmed that this run may remove more than
+    /// `harvest.max_delete_share` of the source's records.
+    pub allow_mass_delete: bool,
+    /// The run's id, when the caller announced it before the run (the HTTP trigger).
+    pub run_id: Option<String>,
+    pub progress: Option<Progress>,
+}
+
+impl RunOptions {
+    fn stage(&self, message: impl Into<String>) {
+        if let Some(progress) = &self.progress {
+            progress(message.into());
+        }
+    }
+}
+
+/// A new run id for a source: its name and the start time.
+pub fn new_run_id(source: &str) -> String {
+    format!("{source}-{}", Utc::now().format("%Y%m%dT%H%M%S%.6fZ"))
+}
+
+/// What the verdicts and validators of a source's runs depend on: a stored
+/// verdict or validator is reused only while this is the same.
+fn harvest_settings(source: &SourceConfig) -> String {
+    format!(
+        "profile={};format={:?};katalog={}",
+        source.profile.as_deref().unwrap_or("-"),
+        source.format,
+        env!("CARGO_PKG_VERSION")
+    )
+}
+
+/// Validates the records whose verdict is not already known: a record whose
+/// content hash is the stored published (or quarantined) version keeps that
+/// verdict without being validated again.
+fn gate_changed(
+    profile: &Profile,
+    records: Vec<PreparedRecord>,
+    stored: &HashMap<String, StoredVersions>,
+) -> (Vec<PreparedRecord>, ValidationSummary) {
+    let mut to_check = Vec::with_capacity(records.len());
+    let mut reused = Vec::new();
+    let (mut reused_ok, mut reused_bad) = (0, 0);
+    for mut record in records {
+        let versions = stored.get(&record.id);
+        let counted = record.graph.kind != RecordKind::Unattached;
+        match versions {
+            Some(v) if v.quarantined.as_deref() == Some(record.hash.as_str()) => {
+                // Held back before with this very content: it stays held back
+                // (the store sees the same quarantined hash and writes nothing).
+                record.quarantine = Some(Quarantine::default());
+                reused_bad += usize::from(counted);
+                reused.push(record);
+            }
+            Some(v) if v.quarantined.is_none() && v.published.as_deref() == Some(&record.hash) => {
+                reused_ok += usize::from(counted);
+                reused.push(record);
+            }
+            _ => to_check.push(record),
+        }
+    }
+    let mut summary = gate(profile, &mut to_check);
+    summary.reused = reused_ok + reused_bad;
+    summary.checked += reused_ok + reused_bad;
+    summary.conforming += reused_ok;
+    summary.with_violations += reused_bad;
+    to_check.extend(reused);
+    (to_check, summary)
+}
+
 /// Harvests one source into the store. A failure at any step leaves the
 /// source's records as they were and is recorded as a failed run.
 pub async fn harvest_source(
@@ -670,6 +768,20 @@ pub async fn harvest_source(
     profiles: &Profiles,
     source: &SourceConfig,
 ) -> SourceReport {
+    harvest_source_with(config, store, profiles, source, &RunOptions::default()).await
+}
+
+/// [`harvest_source`] with options. The run is incremental: the document is
+/// fetched conditionally (an unchanged one ends the run as `unchanged`,
+/// touching no record), and records whose content is already stored keep
+/// their verdict without being validated again.
+pub async fn harvest_source_with(
+    config: &Config,
+    store: &CatalogStore,
+    profiles: &Profiles,
+    source: &SourceConfig,
+    options: &RunOptions,
+) -> SourceReport {
     let started = Utc::now();
     let meta = SourceMeta {
         name: source.name.clone(),
@@ -677,7 +789,10 @@ pub async fn harvest_source(
         location: config.location(source).to_string(),
     };
     let mut run = HarvestRun {
-        id: format!("{}-{}", source.name, started.format("%Y%m%dT%H%M%S%.6fZ")),
+        id: options
+            .run_id
+            .clone()
+            .unwrap_or_else(|| new_run_id(&source.name)),
         source: source.name.clone(),
         started,
         ended: started,
@@ -690,21 +805,100 @@ pub async fn harvest_source(
         validation: None,
         report: Vec::new(),
         quality: None,
+        not_modified: false,
     };
+    let span = tracing::info_span!("harvest", source = %source.name, run = %run.id);
+    let clock = std::time::Instant::now();
+    let settings = harvest_settings(source);
     let result = async {
-        let mut parsed = collect_source(config, source).await?;
+        let state = {
+            let store = store.clone();
+            let name = source.name.clone();
+            tokio::task::spawn_blocking(move || store.source_state(&name))
+                .await
+                .map_err(|e| HarvestError::Internal(e.to_string()))??
+        };
+        let reuse = state.settings.as_deref() == Some(settings.as_str());
+        let location = config.location(source);
+        let known = reuse
+            .then(|| state.documents.get(&location.to_string()))
+            .flatten();
+        options.stage(format!("fetching {location}"));
+        let fetcher = Fetcher::new(&config.harvest, source.allow_private_network)
+            .map_err(HarvestError::Client)?;
+        // Paged and query-based kinds have no one document to compare;
+        // an rdf source's first document is fetched conditionally.
+        let conditional = if source.kind == crate::config::SourceKind::Rdf {
+            fetcher.fetch_conditional(&location, known).await?
+        } else {
+            Conditional::Unconditional
+        };
+        let (document, validators) = match conditional {
+            Conditional::Unconditional => (None, fetch::Validators::default()),
+            Conditional::NotModified => {
+                let store = store.clone();
+                let meta = meta.clone();
+                let mut done = run.clone();
+                let profile = source.profile.clone();
+                return tokio::task::spawn_blocking(move || {
+                    done.not_modified = true;
+                    done.outcome = RunOutcome::Unchanged;
+                    let stored = store.stored_versions(&meta)?;
+                    done.counts.unchanged = stored.values().filter(|v| v.counted).count();
+                    // Every verdict stands: the summary is the stored one.
+                    done.validation = profile.map(|profile| {
+                        let held = stored
+                            .values()
+                            .filter(|v| v.counted && v.quarantined.is_some())
+                            .count();
+                        ValidationSummary {
+                            profile,
+                            checked: done.counts.unchanged,
+                            conforming: done.counts.unchanged - held,
+                            with_violations: held,
+                            reused: done.counts.unchanged,
+                            ..Default::default()
+                        }
+                    });
+                    done.ended = Utc::now();
+                    store.record_run(&meta, &done)?;
+                    Ok(done)
+                })
+                .await
+                .map_err(|e| HarvestError::Internal(e.to_string()))?;
+            }
+            Conditional::Modified {
+                document,
+                validators,
+                next_link,
+            } => (
+                Some(FirstPage {
+                    document,
+                    next_link,
+                }),
+                validators,
+            ),
+        };
+        options.stage(format!("fetching and parsing {location}"));
+        let mut parsed = collect_source_from(config, source, document).await?;
         if let Some(name) = &source.profile {
             let profile = profiles
                 .get(name)
                 .map_err(|e| HarvestError::Internal(e.to_string()))?;
+            options.stage(format!("validating {} records", parsed.records.len()));
             let records = std::mem::take(&mut parsed.records);
+            let store = store.clone();
+            let meta = meta.clone();
             let (records, summary) = tokio::task::spawn_blocking(move || {
-                let mut records = records;
-                let summary = gate(&profile, &mut records);
-                (records, summary)
+                let stored = if reuse {
+                    store.stored_versions(&meta)?
+                } else {
+                    HashMap::new()
+                };
+                Ok::<_, HarvestError>(gate_changed(&profile, records, &stored))
             })
             .await
-            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+            .map_err(|e| HarvestError::Internal(e.to_string()))??;
             parsed.records = records;
             run.report = run_report(&crate::store::report_iri(&run.id), &summary, &parsed.records);
             run.validation = Some(summary);
@@ -723,21 +917,44 @@ pub async fn harvest_source(
         run.location = parsed.location.clone();
         run.format = Some(parsed.format.clone());
         run.triples = parsed.triples;
+        options.stage(format!("storing {} records", parsed.records.len()));
         let store = store.clone();
         let meta = meta.clone();
         let mut staged = run.clone();
+        let apply = ApplyOptions {
+            max_delete_share: (!options.allow_mass_delete)
+                .then_some(config.harvest.max_delete_share),
+        };
+        let document_key = location.to_string();
+        let priorities: HashMap<String, i64> = config
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), s.priority))
+            .collect();
         let staged = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            let applied = store
-                .apply_source_run(&meta, &mut staged, &parsed.records)
-                .map(|()| staged);
+            store.apply_source_run_with(&meta, &mut staged, &parsed.records, &apply)?;
             tracing::debug!(source = %meta.name, store_ms = started.elapsed().as_millis() as u64, "records stored");
-            applied
+            if staged.outcome == RunOutcome::Success {
+                store.resolve_duplicates(&priorities)?;
+            }
+            if matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged) {
+                let mut state = SourceState {
+                    settings: Some(settings),
+                    ..Default::default()
+                };
+                if !validators.is_empty() {
+                    state.documents.insert(document_key, validators);
+                }
+                store.set_source_state(&meta.name, &state)?;
+            }
+            Ok::<HarvestRun, HarvestError>(staged)
         })
         .await
         .map_err(|e| HarvestError::Internal(e.to_string()))??;
         Ok::<HarvestRun, HarvestError>(staged)
     }
+    .instrument(span)
     .await;
     match result {
         Ok(done) => run = done,
@@ -750,6 +967,21 @@ pub async fn harvest_source(
             }
         }
     }
+    let counts = &run.counts;
+    tracing::info!(
+        source = %source.name,
+        run = %run.id,
+        outcome = run.outcome.as_str(),
+        new = counts.new,
+        changed = counts.changed,
+        unchanged = counts.unchanged,
+        deleted = counts.deleted,
+        quarantined = counts.quarantined,
+        reused_verdicts = run.validation.as_ref().map_or(0, |v| v.reused),
+        not_modified = run.not_modified,
+        duration_ms = clock.elapsed().as_millis() as u64,
+        "run finished"
+    );
     SourceReport {
         source: source.name.clone(),
         run,

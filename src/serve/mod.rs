@@ -1,7 +1,9 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
+pub mod harvester;
 pub mod sources;
 pub mod sparql;
+pub mod trigger;
 pub mod worker;
 
 use crate::config::Config;
@@ -30,6 +32,8 @@ pub struct AppState {
     pub query_worker: Option<worker::QueryWorker>,
     /// Validation profiles, compiled once on first use.
     pub profiles: Arc<Profiles>,
+    /// Runs harvests (scheduled and triggered); None: this server does not harvest.
+    pub harvester: Option<Arc<harvester::Harvester>>,
 }
 
 impl AppState {
@@ -41,6 +45,7 @@ impl AppState {
             query_timeout,
             query_worker: None,
             profiles: Arc::default(),
+            harvester: None,
         }
     }
 }
@@ -94,7 +99,7 @@ pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
         .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
-        .allow_headers([header::CONTENT_TYPE, header::ACCEPT])
+        .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(Duration::from_secs(86400));
     let max_body = state.config.server.max_body_bytes;
     Router::new()
@@ -103,6 +108,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/validate", axum::routing::post(validate))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
+        .route(
+            "/api/sources/{name}/harvest",
+            axum::routing::post(trigger::trigger),
+        )
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -73,6 +73,8 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
                     kat:unchanged ?unchanged ; kat:deleted ?deleted ; kat:failed ?failed .
                OPTIONAL {{ ?run kat:quarantined ?quarantined }}
                OPTIONAL {{ ?run kat:error ?error }}
+               OPTIONAL {{ ?run kat:notModified ?not_modified }}
+               OPTIONAL {{ ?run kat:reusedVerdicts ?reused }}
                OPTIONAL {{ ?run kat:profile ?profile ; kat:checked ?checked ; kat:conforming ?conforming ;
                                kat:withWarnings ?with_warnings ; kat:withViolations ?with_violations }}
              }} }} ORDER BY DESC(?started) LIMIT 1"
@@ -97,6 +99,10 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
     ] {
         run.insert(key.to_string(), text(row.get(key)));
     }
+    run.insert(
+        "not_modified".into(),
+        json!(row.contains_key("not_modified")),
+    );
     if row.contains_key("profile") {
         let mut validation = Map::new();
         for key in [
@@ -105,12 +111,23 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
             "conforming",
             "with_warnings",
             "with_violations",
+            "reused",
         ] {
             validation.insert(key.to_string(), text(row.get(key)));
         }
         run.insert("validation".into(), Value::Object(validation));
     }
-    if let Some(Term::NamedNode(node)) = row.get("run") {
+    // A run that found the source not modified measured nothing: the
+    // quality is that of the newest run that did.
+    let measured = select(
+        store,
+        &format!(
+            "SELECT ?run WHERE {{ GRAPH <urn:katalog:graph:runs> {{
+               ?run a kat:HarvestRun ; kat:sourceName \"{source}\" ; prov:startedAtTime ?started ;
+                    dqv:hasQualityMeasurement ?m }} }} ORDER BY DESC(?started) LIMIT 1"
+        ),
+    )?;
+    if let Some(Term::NamedNode(node)) = measured.first().and_then(|r| r.get("run")) {
         run.insert("quality".into(), run_quality(store, node.as_str())?);
     }
     Ok(Value::Object(run))
@@ -186,6 +203,32 @@ fn run_quality(store: &Store, run: &str) -> Result<Value, ServeError> {
     Ok(Value::Object(quality))
 }
 
+/// Cross-source duplicates of a source: how many of its published records
+/// other sources also publish (by source), and how many of its records are
+/// not published because another source's record is (by that source).
+fn duplicates(store: &Store, source: &str) -> Result<(Value, Value), ServeError> {
+    let count_by = |query: &str| -> Result<Value, ServeError> {
+        let mut out = Map::new();
+        for row in select(store, query)? {
+            if let (Some(Term::Literal(other)), n) = (row.get("other"), text(row.get("n"))) {
+                out.insert(other.value().to_string(), n);
+            }
+        }
+        Ok(Value::Object(out))
+    };
+    let also = count_by(&format!(
+        "SELECT ?other (COUNT(?r) AS ?n) WHERE {{ GRAPH <urn:katalog:graph:records> {{
+           ?r kat:sourceName \"{source}\" ; kat:alsoPublishedBy ?s }}
+           BIND(STRAFTER(STR(?s), \"urn:katalog:source:\") AS ?other) }} GROUP BY ?other"
+    ))?;
+    let superseded = count_by(&format!(
+        "SELECT ?other (COUNT(?r) AS ?n) WHERE {{ GRAPH <urn:katalog:graph:records> {{
+           ?r kat:sourceName \"{source}\" ; kat:state \"superseded\" ; kat:supersededBy ?w .
+           ?w kat:sourceName ?other }} }} GROUP BY ?other"
+    ))?;
+    Ok((also, superseded))
+}
+
 pub async fn list(State(state): State<AppState>) -> Response {
     let store = state.store.clone();
     let config = state.config.clone();
@@ -201,8 +244,12 @@ pub async fn list(State(state): State<AppState>) -> Response {
                     published.insert(kind.label().to_string(), json!(n));
                 }
             }
+            let (also, superseded) = duplicates(store.oxigraph(), &source.name)?;
             sources.push(json!({
                 "name": source.name,
+                "priority": source.priority,
+                "also_published_by": also,
+                "superseded_by": superseded,
                 "country": source.country,
                 "url": config.location(source).to_string(),
                 "kind": source.kind.as_str(),
@@ -262,7 +309,8 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
             &format!(
                 "SELECT ?shape ?warnings ?report WHERE {{ GRAPH <urn:katalog:graph:runs> {{
                    {{ SELECT ?run WHERE {{ ?run a kat:HarvestRun ; kat:sourceName \"{name}\" ;
-                        prov:startedAtTime ?started }} ORDER BY DESC(?started) LIMIT 1 }}
+                        prov:startedAtTime ?started ; kat:validationReport ?any }}
+                      ORDER BY DESC(?started) LIMIT 1 }}
                    OPTIONAL {{ ?run kat:warnedShape ?entry . ?entry kat:shape ?shape ; kat:warnings ?warnings }}
                    OPTIONAL {{ ?run kat:validationReport ?report }}
                  }} }} ORDER BY DESC(?warnings)"

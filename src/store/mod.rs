@@ -5,6 +5,7 @@
 //! A source's records are replaced in one transaction: either the whole run
 //! lands, or the store keeps exactly what it had.
 
+pub mod duplicates;
 pub mod lexical;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
@@ -51,6 +52,35 @@ impl PreparedRecord {
             quality: None,
         }
     }
+}
+
+/// A record's stored versions, by content hash: what the gate may reuse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StoredVersions {
+    /// Hash of the published version, when one is published.
+    pub published: Option<String>,
+    /// Hash of the version held back in quarantine, if any.
+    pub quarantined: Option<String>,
+    /// False for the unattached remainder, which counts leave out.
+    pub counted: bool,
+}
+
+/// What the store remembers of a source between runs, to harvest it
+/// incrementally: the validators of each document it fetched, and the
+/// settings (profile, format, katalog version) its verdicts were made with.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceState {
+    /// Document URL (or path) → its validators.
+    pub documents: std::collections::BTreeMap<String, crate::harvest::fetch::Validators>,
+    pub settings: Option<String>,
+}
+
+/// How a run is applied.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ApplyOptions {
+    /// The mass-delete guard: the largest share (0..=1) of the source's live
+    /// records the run may tombstone. None: no guard.
+    pub max_delete_share: Option<f64>,
 }
 
 /// Why a record version is held back: its validation report (the triples of
@@ -101,6 +131,10 @@ pub enum RunOutcome {
     Unchanged,
     /// The run failed; the source's records were left as they were.
     Failed,
+    /// The run would have removed more than `harvest.max_delete_share` of the
+    /// source's records, so it changed nothing; a steward confirms it with
+    /// `katalog harvest --source NAME --allow-mass-delete`.
+    Guarded,
 }
 
 impl RunOutcome {
@@ -109,6 +143,7 @@ impl RunOutcome {
             RunOutcome::Success => "success",
             RunOutcome::Unchanged => "unchanged",
             RunOutcome::Failed => "failed",
+            RunOutcome::Guarded => "guarded",
         }
     }
 }
@@ -133,6 +168,9 @@ pub struct HarvestRun {
     pub report: Vec<oxrdf::Triple>,
     /// Mean quality of the run's records.
     pub quality: Option<QualitySummary>,
+    /// True when the source answered 304 Not Modified (or its file is as it
+    /// was): the run cost requests only and touched no record.
+    pub not_modified: bool,
 }
 
 /// A run's validation, per source: how many records were checked, how they
@@ -144,6 +182,9 @@ pub struct ValidationSummary {
     pub conforming: usize,
     pub with_warnings: usize,
     pub with_violations: usize,
+    /// Verdicts (of the ones above) reused from an earlier run because the
+    /// record's content hash is the one already stored: not re-validated.
+    pub reused: usize,
     /// (shape IRI, number of Violation results), most frequent first.
     pub top_violated_shapes: Vec<(String, usize)>,
     /// (shape IRI, number of Warning results), most frequent first.
@@ -260,6 +301,9 @@ fn count(n: usize) -> Literal {
 const PUBLISHED: &str = "published";
 const DELETED: &str = "deleted";
 const QUARANTINED: &str = "quarantined";
+/// Published by another source with a higher priority (see [`duplicates`]):
+/// kept with its content, not public.
+const SUPERSEDED: &str = "superseded";
 
 impl CatalogStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -310,6 +354,20 @@ impl CatalogStore {
         run: &mut HarvestRun,
         records: &[PreparedRecord],
     ) -> Result<(), StoreError> {
+        self.apply_source_run_with(source, run, records, &ApplyOptions::default())
+    }
+
+    /// [`CatalogStore::apply_source_run`] with the mass-delete guard: when
+    /// `options.max_delete_share` is set and the run would tombstone more than
+    /// that share of the source's live records, nothing changes and the run is
+    /// recorded as [`RunOutcome::Guarded`] with its planned counts.
+    pub fn apply_source_run_with(
+        &self,
+        source: &SourceMeta,
+        run: &mut HarvestRun,
+        records: &[PreparedRecord],
+        options: &ApplyOptions,
+    ) -> Result<(), StoreError> {
         let t = Terms::new();
         let now = Utc::now();
         let existing = stored_records(&self.store, &t, &source.iri())?;
@@ -321,6 +379,26 @@ impl CatalogStore {
             RunOutcome::Success
         };
         run.ended = Utc::now();
+        if let Some(share) = options.max_delete_share {
+            let live = existing
+                .values()
+                .filter(|r| r.counted && !r.deleted)
+                .count();
+            let deleted = plan.counts.deleted;
+            if deleted > 0 && deleted as f64 > share * live as f64 {
+                run.outcome = RunOutcome::Guarded;
+                run.error = Some(format!(
+                    "source '{}': mass-delete guard: this run would remove {deleted} of the source's {live} records \
+                     ({:.0} %, more than harvest.max_delete_share = {:.0} %), so it changed nothing; if the \
+                     removal is intended, run `katalog harvest --source {} --allow-mass-delete`",
+                    source.name,
+                    100.0 * deleted as f64 / live.max(1) as f64,
+                    100.0 * share,
+                    source.name
+                ));
+                return self.record_failed_run(source, run);
+            }
+        }
         let only_adds =
             plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
 
@@ -463,7 +541,16 @@ impl CatalogStore {
             tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
             let quarantine = quarantine_iri(id);
             tx.clear_graph(GraphNameRef::NamedNode(quarantine.as_ref()))?;
-            for predicate in [&t.state, &t.generated_by, &t.stale, &t.quarantined_hash] {
+            let also = NamedNode::new_unchecked(ns::kat("alsoPublishedBy"));
+            let superseded = NamedNode::new_unchecked(ns::kat("supersededBy"));
+            for predicate in [
+                &t.state,
+                &t.generated_by,
+                &t.stale,
+                &t.quarantined_hash,
+                &also,
+                &superseded,
+            ] {
                 remove_values(&mut tx, &t, &node, predicate)?;
             }
             remove_quality(&mut tx, &t, &node)?;
@@ -582,6 +669,147 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// Records a run that touched no record (a source answering 304).
+    pub fn record_run(&self, source: &SourceMeta, run: &HarvestRun) -> Result<(), StoreError> {
+        self.record_failed_run(source, run)
+    }
+
+    /// The stored versions of each of a source's records, by record id.
+    pub fn stored_versions(
+        &self,
+        source: &SourceMeta,
+    ) -> Result<HashMap<String, StoredVersions>, StoreError> {
+        let t = Terms::new();
+        Ok(stored_records(&self.store, &t, &source.iri())?
+            .into_iter()
+            .filter(|(_, r)| !r.deleted)
+            .map(|(id, r)| {
+                let versions = StoredVersions {
+                    published: r.published.then_some(r.hash),
+                    quarantined: r.quarantined_hash,
+                    counted: r.counted,
+                };
+                (id, versions)
+            })
+            .collect())
+    }
+
+    /// What the store remembers of a source for incremental harvests.
+    pub fn source_state(&self, source: &str) -> Result<SourceState, StoreError> {
+        let graph = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+        let graph = GraphNameRef::NamedNode(graph.as_ref());
+        let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+        let source_node = NamedNode::new_unchecked(format!("{}{source}", ns::SOURCE_PREFIX));
+        let mut state = SourceState::default();
+        if let Some(Term::Literal(settings)) = single_value(
+            &self.store,
+            source_node.as_ref().into(),
+            &kat("harvestSettings"),
+            graph,
+        )? {
+            state.settings = Some(settings.value().to_string());
+        }
+        let document = kat("document");
+        for quad in self.store.quads_for_pattern(
+            Some(source_node.as_ref().into()),
+            Some(document.as_ref()),
+            None,
+            Some(graph),
+        ) {
+            let Term::NamedNode(entry) = quad?.object else {
+                continue;
+            };
+            let entry = NamedOrBlankNodeRef::NamedNode(entry.as_ref());
+            let value = |local: &str| -> Result<Option<String>, StorageError> {
+                Ok(
+                    match single_value(&self.store, entry, &kat(local), graph)? {
+                        Some(Term::Literal(l)) => Some(l.value().to_string()),
+                        _ => None,
+                    },
+                )
+            };
+            if let Some(url) = value("url")? {
+                let validators = crate::harvest::fetch::Validators {
+                    etag: value("etag")?,
+                    last_modified: value("lastModified")?,
+                };
+                state.documents.insert(url, validators);
+            }
+        }
+        Ok(state)
+    }
+
+    /// Replaces what the store remembers of a source for incremental
+    /// harvests. Written after the run that fetched those documents is
+    /// committed: a crash in between costs one full fetch, never a missed change.
+    pub fn set_source_state(&self, source: &str, state: &SourceState) -> Result<(), StoreError> {
+        let graph_node = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+        let graph = GraphNameRef::NamedNode(graph_node.as_ref());
+        let g = GraphName::NamedNode(graph_node.clone());
+        let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+        let source_node = NamedNode::new_unchecked(format!("{}{source}", ns::SOURCE_PREFIX));
+        let document = kat("document");
+        let settings = kat("harvestSettings");
+        let mut tx = self.store.start_transaction()?;
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(Some(source_node.as_ref().into()), None, None, Some(graph))
+            .collect::<Result<_, _>>()?;
+        for quad in old
+            .iter()
+            .filter(|q| q.predicate == document || q.predicate == settings)
+        {
+            if let Term::NamedNode(entry) = &quad.object {
+                let values: Vec<Quad> = tx
+                    .quads_for_pattern(Some(entry.as_ref().into()), None, None, Some(graph))
+                    .collect::<Result<_, _>>()?;
+                for value in &values {
+                    tx.remove(value);
+                }
+            }
+            tx.remove(quad);
+        }
+        if let Some(value) = &state.settings {
+            tx.insert(&Quad::new(
+                source_node.clone(),
+                settings,
+                Literal::from(value.as_str()),
+                g.clone(),
+            ));
+        }
+        for (url, validators) in &state.documents {
+            use sha2::Digest;
+            let digest = hex::encode(sha2::Sha256::digest(url.as_bytes()));
+            let entry = NamedNode::new_unchecked(format!(
+                "{}{source}/document/{}",
+                ns::SOURCE_PREFIX,
+                &digest[..24]
+            ));
+            tx.insert(&Quad::new(
+                source_node.clone(),
+                document.clone(),
+                entry.clone(),
+                g.clone(),
+            ));
+            let mut values = vec![("url", url.as_str())];
+            if let Some(etag) = &validators.etag {
+                values.push(("etag", etag.as_str()));
+            }
+            if let Some(modified) = &validators.last_modified {
+                values.push(("lastModified", modified.as_str()));
+            }
+            for (local, value) in values {
+                tx.insert(&Quad::new(
+                    entry.clone(),
+                    kat(local),
+                    Literal::from(value),
+                    g.clone(),
+                ));
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
     /// Number of published records of a kind, per source.
     pub fn published_counts(&self) -> Result<Vec<(String, RecordKind, usize)>, StoreError> {
         let t = Terms::new();
@@ -637,6 +865,19 @@ impl CatalogStore {
                 _ => None,
             })
             .collect();
+        // Nor the records another source publishes with a higher priority.
+        let t = Terms::new();
+        let mut held_back = held_back;
+        for quad in public.quads_for_pattern(
+            None,
+            Some(t.state.as_ref()),
+            Some(Literal::from(SUPERSEDED).as_ref().into()),
+            Some(GraphNameRef::NamedNode(t.records_graph.as_ref())),
+        ) {
+            if let NamedOrBlankNodeRef::NamedNode(node) = quad?.subject.as_ref() {
+                held_back.push(node.into_owned());
+            }
+        }
         for graph in &held_back {
             public.remove_named_graph(graph.as_ref())?;
         }
@@ -686,61 +927,89 @@ fn single_value(
         .map(|q| q.object))
 }
 
+/// The source's records as stored. Reads the catalogue records' values with
+/// one scan per predicate (sequential reads) rather than one lookup per
+/// record: an unchanged 100k-record source is planned in a fraction of the time.
 fn stored_records(
     store: &Store,
     t: &Terms,
     source: &NamedNode,
 ) -> Result<HashMap<String, StoredRecord>, StorageError> {
+    #[derive(Default)]
+    struct Values {
+        id: Option<String>,
+        hash: String,
+        state: String,
+        quarantined_hash: Option<String>,
+        counted: bool,
+    }
     let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
-    let mut records = HashMap::new();
+    let mut nodes: HashMap<oxigraph::model::NamedOrBlankNode, Values> = HashMap::new();
     for quad in store.quads_for_pattern(
         None,
         Some(t.source.as_ref()),
         Some(source.as_ref().into()),
         Some(graph),
     ) {
-        let quad = quad?;
-        let node = quad.subject.as_ref();
-        let mut id = None;
-        let mut hash = String::new();
-        let mut state = String::new();
-        let mut quarantined_hash = None;
-        let mut counted = true;
-        for value in store.quads_for_pattern(Some(node), None, None, Some(graph)) {
-            let value = value?;
-            match &value.object {
-                Term::Literal(literal) if value.predicate == t.record_id => {
-                    id = Some(literal.value().to_string())
+        nodes.insert(
+            quad?.subject,
+            Values {
+                counted: true,
+                ..Default::default()
+            },
+        );
+    }
+    if nodes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let unattached = RecordKind::Unattached.class_iri();
+    for predicate in [
+        &t.record_id,
+        &t.content_hash,
+        &t.state,
+        &t.quarantined_hash,
+        &t.record_type,
+    ] {
+        for quad in store.quads_for_pattern(None, Some(predicate.as_ref()), None, Some(graph)) {
+            let quad = quad?;
+            let Some(values) = nodes.get_mut(&quad.subject) else {
+                continue;
+            };
+            match quad.object {
+                Term::Literal(literal) if predicate == &t.record_id => {
+                    values.id = Some(literal.value().to_string())
                 }
-                Term::Literal(literal) if value.predicate == t.content_hash => {
-                    hash = literal.value().to_string()
+                Term::Literal(literal) if predicate == &t.content_hash => {
+                    values.hash = literal.value().to_string()
                 }
-                Term::Literal(literal) if value.predicate == t.state => {
-                    state = literal.value().to_string()
+                Term::Literal(literal) if predicate == &t.state => {
+                    values.state = literal.value().to_string()
                 }
-                Term::Literal(literal) if value.predicate == t.quarantined_hash => {
-                    quarantined_hash = Some(literal.value().to_string())
+                Term::Literal(literal) if predicate == &t.quarantined_hash => {
+                    values.quarantined_hash = Some(literal.value().to_string())
                 }
-                Term::NamedNode(kind) if value.predicate == t.record_type => {
-                    counted = kind.as_str() != RecordKind::Unattached.class_iri()
+                Term::NamedNode(kind) if predicate == &t.record_type => {
+                    values.counted = kind.as_str() != unattached
                 }
                 _ => {}
             }
         }
-        if let Some(id) = id {
-            records.insert(
-                id,
-                StoredRecord {
-                    hash,
-                    published: state == PUBLISHED,
-                    deleted: state == DELETED,
-                    quarantined_hash,
-                    counted,
-                },
-            );
-        }
     }
-    Ok(records)
+    Ok(nodes
+        .into_values()
+        .filter_map(|v| {
+            let id = v.id?;
+            let record = StoredRecord {
+                hash: v.hash,
+                // A superseded record is live: its source still publishes it.
+                published: v.state == PUBLISHED || v.state == SUPERSEDED,
+                deleted: v.state == DELETED,
+                quarantined_hash: v.quarantined_hash,
+                counted: v.counted,
+            };
+            Some((id, record))
+        })
+        .collect())
 }
 
 /// What a run does to each record.
@@ -1109,6 +1378,7 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             ("conforming", summary.conforming),
             ("withWarnings", summary.with_warnings),
             ("withViolations", summary.with_violations),
+            ("reusedVerdicts", summary.reused),
         ] {
             quads.push(Quad::new(node.clone(), kat(local), count(value), g.clone()));
         }
@@ -1197,6 +1467,14 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             ));
         }
     }
+    if run.not_modified {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("notModified"),
+            Literal::from(true),
+            g.clone(),
+        ));
+    }
     if let Some(error) = &run.error {
         quads.push(Quad::new(
             node.clone(),
@@ -1265,6 +1543,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             validation: None,
             report: Vec::new(),
             quality: None,
+            not_modified: false,
         }
     }
 
@@ -1350,6 +1629,54 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             lexical::from_store(literal).to_string(),
             "\"105\"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>"
         );
+    }
+
+    #[test]
+    fn the_mass_delete_guard_changes_nothing() {
+        let store = CatalogStore::in_memory().unwrap();
+        let mut r1 = run("r1");
+        store
+            .apply_source_run(&source(), &mut r1, &records(DOC))
+            .unwrap();
+        // Only the catalogue is left: 2 of 3 records would go.
+        let only_catalogue = "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
+             <https://example.no/cat> a dcat:Catalog .\n";
+        let guard = ApplyOptions {
+            max_delete_share: Some(0.5),
+        };
+        let mut r2 = run("r2");
+        store
+            .apply_source_run_with(&source(), &mut r2, &records(only_catalogue), &guard)
+            .unwrap();
+        assert_eq!(r2.outcome, RunOutcome::Guarded);
+        assert_eq!(r2.counts.deleted, 2);
+        assert!(r2
+            .error
+            .as_deref()
+            .unwrap_or("")
+            .contains("--allow-mass-delete"));
+        let datasets = |store: &CatalogStore| -> usize {
+            store
+                .published_counts()
+                .unwrap()
+                .iter()
+                .filter(|(_, kind, _)| *kind == RecordKind::Dataset)
+                .map(|(_, _, n)| n)
+                .sum()
+        };
+        assert_eq!(datasets(&store), 2, "nothing was removed");
+        // Without the guard (a steward's confirmation) the records go.
+        let mut r3 = run("r3");
+        store
+            .apply_source_run_with(
+                &source(),
+                &mut r3,
+                &records(only_catalogue),
+                &ApplyOptions::default(),
+            )
+            .unwrap();
+        assert_eq!((r3.outcome, r3.counts.deleted), (RunOutcome::Success, 2));
+        assert_eq!(datasets(&store), 0);
     }
 
     #[test]

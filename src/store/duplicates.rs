@@ -1,0 +1,525 @@
+//! Cross-source duplicates: the same dataset published by two sources (the
+//! same resource IRI, or the same `dct:identifier` / `adms:identifier` with
+//! the same publisher) becomes one published record. The record of the source
+//! with the highest `priority` (ties: the source name that sorts first) stays
+//! published and names the others with `kat:alsoPublishedBy <source>`; the
+//! others keep their content and provenance with `kat:state "superseded"` and
+//! `kat:supersededBy <record>`, and are left out of public snapshots. Which
+//! record wins depends only on the configuration, never on which source ran
+//! last.
+
+use super::{record_iri, Terms, PUBLISHED, SUPERSEDED};
+use super::{CatalogStore, StoreError};
+use crate::harvest::record::RecordKind;
+use crate::ns;
+use oxigraph::model::{
+    GraphName, GraphNameRef, Literal, NamedNode, NamedNodeRef, NamedOrBlankNodeRef, Quad, Term,
+};
+use oxigraph::store::StorageError;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+const ADMS_IDENTIFIER: &str = "http://www.w3.org/ns/adms#identifier";
+const SKOS_NOTATION: &str = "http://www.w3.org/2004/02/skos/core#notation";
+const DCT_PUBLISHER: &str = "http://purl.org/dc/terms/publisher";
+
+/// What the resolution did, for logs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DuplicateResolution {
+    /// Groups of records that several sources publish.
+    pub groups: usize,
+    /// Records not published because a record of another source is.
+    pub superseded: usize,
+    /// Catalogue records whose state or duplicate links changed now.
+    pub updated: usize,
+}
+
+struct Candidate {
+    node: NamedNode,
+    source: String,
+    state: String,
+    also: BTreeSet<NamedNode>,
+    superseded_by: Option<NamedNode>,
+    keys: Vec<String>,
+}
+
+fn find(parent: &mut [usize], mut i: usize) -> usize {
+    while parent[i] != i {
+        parent[i] = parent[parent[i]];
+        i = parent[i];
+    }
+    i
+}
+
+impl CatalogStore {
+    /// Resolves cross-source duplicates over all published (and superseded)
+    /// records, by source priority (`priorities`, 0 when absent), in one
+    /// transaction. Cheap to call again: only records whose outcome changes
+    /// are written.
+    pub fn resolve_duplicates(
+        &self,
+        priorities: &HashMap<String, i64>,
+    ) -> Result<DuplicateResolution, StoreError> {
+        let t = Terms::new();
+        let also_predicate = NamedNode::new_unchecked(ns::kat("alsoPublishedBy"));
+        let superseded_predicate = NamedNode::new_unchecked(ns::kat("supersededBy"));
+        let candidates = self.candidates(&t, &also_predicate, &superseded_predicate)?;
+
+        // Records sharing a key are one dataset.
+        let mut parent: Vec<usize> = (0..candidates.len()).collect();
+        let mut first_with: HashMap<&str, usize> = HashMap::new();
+        for (i, candidate) in candidates.iter().enumerate() {
+            for key in &candidate.keys {
+                match first_with.get(key.as_str()) {
+                    Some(&j) => {
+                        let (a, b) = (find(&mut parent, i), find(&mut parent, j));
+                        parent[a] = b;
+                    }
+                    None => {
+                        first_with.insert(key, i);
+                    }
+                }
+            }
+        }
+        let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+        for i in 0..candidates.len() {
+            let root = find(&mut parent, i);
+            groups.entry(root).or_default().push(i);
+        }
+
+        // What each record should be: (state, also published by, superseded by).
+        type Wanted = (&'static str, BTreeSet<NamedNode>, Option<NamedNode>);
+        let mut wanted: Vec<Wanted> = candidates
+            .iter()
+            .map(|_| (PUBLISHED, BTreeSet::new(), None))
+            .collect();
+        let mut resolution = DuplicateResolution::default();
+        for members in groups.values() {
+            let sources: BTreeSet<&str> = members
+                .iter()
+                .map(|&i| candidates[i].source.as_str())
+                .collect();
+            if sources.len() < 2 {
+                continue;
+            }
+            resolution.groups += 1;
+            let priority = |s: &str| priorities.get(s).copied().unwrap_or(0);
+            // Highest priority first; among equals, the name that sorts first.
+            let Some(winner) = sources
+                .iter()
+                .copied()
+                .max_by(|a, b| priority(a).cmp(&priority(b)).then(b.cmp(a)))
+            else {
+                continue;
+            };
+            let winner_node = members
+                .iter()
+                .map(|&i| &candidates[i])
+                .filter(|c| c.source == winner)
+                .map(|c| c.node.clone())
+                .min();
+            let others: BTreeSet<NamedNode> = sources
+                .iter()
+                .filter(|s| **s != winner)
+                .map(|s| NamedNode::new_unchecked(format!("{}{s}", ns::SOURCE_PREFIX)))
+                .collect();
+            for &i in members {
+                if candidates[i].source == winner {
+                    wanted[i].1 = others.clone();
+                } else {
+                    wanted[i] = (SUPERSEDED, BTreeSet::new(), winner_node.clone());
+                    resolution.superseded += 1;
+                }
+            }
+        }
+
+        let g = GraphName::NamedNode(t.records_graph.clone());
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut tx = self.store.start_transaction()?;
+        for (candidate, (state, also, superseded_by)) in candidates.iter().zip(&wanted) {
+            if candidate.state == *state
+                && &candidate.also == also
+                && &candidate.superseded_by == superseded_by
+            {
+                continue;
+            }
+            resolution.updated += 1;
+            for predicate in [&t.state, &also_predicate, &superseded_predicate] {
+                let old: Vec<Quad> = tx
+                    .quads_for_pattern(
+                        Some(candidate.node.as_ref().into()),
+                        Some(predicate.as_ref()),
+                        None,
+                        Some(graph),
+                    )
+                    .collect::<Result<_, _>>()?;
+                for quad in &old {
+                    tx.remove(quad);
+                }
+            }
+            let node = candidate.node.clone();
+            tx.insert(&Quad::new(
+                node.clone(),
+                t.state.clone(),
+                Literal::from(*state),
+                g.clone(),
+            ));
+            for source in also {
+                tx.insert(&Quad::new(
+                    node.clone(),
+                    also_predicate.clone(),
+                    source.clone(),
+                    g.clone(),
+                ));
+            }
+            if let Some(winner) = superseded_by {
+                tx.insert(&Quad::new(
+                    node.clone(),
+                    superseded_predicate.clone(),
+                    winner.clone(),
+                    g.clone(),
+                ));
+            }
+        }
+        tx.commit()?;
+        if resolution.updated > 0 {
+            tracing::info!(
+                groups = resolution.groups,
+                superseded = resolution.superseded,
+                updated = resolution.updated,
+                "cross-source duplicates resolved by source priority"
+            );
+        }
+        Ok(resolution)
+    }
+
+    /// Published and superseded records with the keys that identify their dataset.
+    fn candidates(
+        &self,
+        t: &Terms,
+        also_predicate: &NamedNode,
+        superseded_predicate: &NamedNode,
+    ) -> Result<Vec<Candidate>, StorageError> {
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let unattached = RecordKind::Unattached.class_iri();
+        let mut candidates = Vec::new();
+        for state in [PUBLISHED, SUPERSEDED] {
+            for quad in self.store.quads_for_pattern(
+                None,
+                Some(t.state.as_ref()),
+                Some(Literal::from(state).as_ref().into()),
+                Some(graph),
+            ) {
+                let oxigraph::model::NamedOrBlankNode::NamedNode(node) = quad?.subject else {
+                    continue;
+                };
+                let mut candidate = Candidate {
+                    node: node.clone(),
+                    source: String::new(),
+                    state: state.to_string(),
+                    also: BTreeSet::new(),
+                    superseded_by: None,
+                    keys: Vec::new(),
+                };
+                let mut topic = None;
+                let mut counted = true;
+                let mut id = None;
+                for value in self.store.quads_for_pattern(
+                    Some(node.as_ref().into()),
+                    None,
+                    None,
+                    Some(graph),
+                ) {
+                    let value = value?;
+                    match value.object {
+                        Term::Literal(l) if value.predicate == t.source_name => {
+                            candidate.source = l.value().to_string()
+                        }
+                        Term::Literal(l) if value.predicate == t.record_id => {
+                            id = Some(l.value().to_string())
+                        }
+                        Term::NamedNode(n) if value.predicate == t.primary_topic => topic = Some(n),
+                        Term::NamedNode(n) if value.predicate == t.record_type => {
+                            counted = n.as_str() != unattached
+                        }
+                        Term::NamedNode(n) if value.predicate == *also_predicate => {
+                            candidate.also.insert(n);
+                        }
+                        Term::NamedNode(n) if value.predicate == *superseded_predicate => {
+                            candidate.superseded_by = Some(n)
+                        }
+                        _ => {}
+                    }
+                }
+                let (Some(topic), Some(id), true) = (topic, id, counted) else {
+                    continue;
+                };
+                candidate.keys = self.identity_keys(&topic, &id)?;
+                candidates.push(candidate);
+            }
+        }
+        Ok(candidates)
+    }
+
+    /// The keys of a record's dataset: its IRI, and each identifier paired
+    /// with each publisher.
+    fn identity_keys(&self, topic: &NamedNode, id: &str) -> Result<Vec<String>, StorageError> {
+        let record = record_iri(id);
+        let graph = GraphNameRef::NamedNode(record.as_ref());
+        let mut keys = vec![format!("iri {}", topic.as_str())];
+        let mut identifiers = BTreeSet::new();
+        let mut publishers = BTreeSet::new();
+        for quad in
+            self.store
+                .quads_for_pattern(Some(topic.as_ref().into()), None, None, Some(graph))
+        {
+            let quad = quad?;
+            match (quad.predicate.as_str(), &quad.object) {
+                (ns::DCT_IDENTIFIER, Term::Literal(l)) => {
+                    identifiers.insert(l.value().trim().to_string());
+                }
+                (ns::DCT_IDENTIFIER, Term::NamedNode(n)) => {
+                    identifiers.insert(n.as_str().to_string());
+                }
+                (ADMS_IDENTIFIER, object) => {
+                    let subject = match object {
+                        Term::NamedNode(n) => NamedOrBlankNodeRef::NamedNode(n.as_ref()),
+                        Term::BlankNode(b) => NamedOrBlankNodeRef::BlankNode(b.as_ref()),
+                        _ => continue,
+                    };
+                    for notation in self.store.quads_for_pattern(
+                        Some(subject),
+                        Some(NamedNodeRef::new_unchecked(SKOS_NOTATION)),
+                        None,
+                        Some(graph),
+                    ) {
+                        if let Term::Literal(l) = notation?.object {
+                            identifiers.insert(l.value().trim().to_string());
+                        }
+                    }
+                }
+                (DCT_PUBLISHER, Term::NamedNode(n)) => {
+                    publishers.insert(n.as_str().to_string());
+                }
+                _ => {}
+            }
+        }
+        for identifier in identifiers.iter().filter(|i| !i.is_empty()) {
+            for publisher in &publishers {
+                keys.push(format!("id {identifier}\u{1f}{publisher}"));
+            }
+        }
+        Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harvest::split::split_records;
+    use crate::store::{HarvestRun, PreparedRecord, RecordCounts, RunOutcome, SourceMeta};
+    use oxigraph::io::{RdfFormat, RdfParser};
+    use oxrdf::Triple;
+
+    const NO: &str = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <https://example.no/> .
+ex:shared a dcat:Dataset ; dct:title "Shared by IRI" .
+ex:reg a dcat:Dataset ; dct:title "Register" ; dct:identifier "REG-1" ; dct:publisher ex:fhi .
+ex:only a dcat:Dataset ; dct:title "Only here" ; dct:identifier "X-9" ; dct:publisher ex:fhi .
+"#;
+
+    const SE: &str = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix adms: <http://www.w3.org/ns/adms#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ex: <https://example.no/> .
+ex:shared a dcat:Dataset ; dct:title "Shared by IRI, as SE has it" .
+<https://example.se/register> a dcat:Dataset ; dct:title "Registret" ;
+  adms:identifier [ skos:notation "REG-1" ] ; dct:publisher ex:fhi .
+<https://example.se/same-id-other-publisher> a dcat:Dataset ; dct:identifier "X-9" ;
+  dct:publisher <https://example.se/other> .
+"#;
+
+    fn records(source: &str, doc: &str) -> Vec<PreparedRecord> {
+        let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .rename_blank_nodes()
+            .for_slice(doc.as_bytes())
+            .map(|q| Triple::from(q.unwrap()))
+            .collect();
+        split_records(
+            triples,
+            &format!("https://k.example/.well-known/genid/{source}/"),
+            NamedNode::new_unchecked(format!("urn:katalog:unattached:{source}")),
+        )
+        .into_iter()
+        .map(|g| PreparedRecord::new(source, g))
+        .collect()
+    }
+
+    fn harvest(store: &CatalogStore, source: &str, doc: &str) {
+        let meta = SourceMeta {
+            name: source.into(),
+            country: "NO".into(),
+            location: "test".into(),
+        };
+        let now = chrono::Utc::now();
+        let mut run = HarvestRun {
+            id: format!("{source}-{}", now.timestamp_nanos_opt().unwrap_or_default()),
+            source: source.into(),
+            started: now,
+            ended: now,
+            outcome: RunOutcome::Failed,
+            counts: RecordCounts::default(),
+            triples: 0,
+            location: "test".into(),
+            format: None,
+            error: None,
+            validation: None,
+            not_modified: false,
+            report: Vec::new(),
+            quality: None,
+        };
+        store
+            .apply_source_run(&meta, &mut run, &records(source, doc))
+            .unwrap();
+    }
+
+    /// (source, state, also published by, superseded by) per record topic.
+    fn states(store: &CatalogStore) -> BTreeMap<(String, String), (String, Vec<String>, bool)> {
+        let query = "PREFIX kat: <https://w3id.org/katalog/ns#>
+            PREFIX foaf: <http://xmlns.com/foaf/0.1/>
+            SELECT ?topic ?source ?state (GROUP_CONCAT(STR(?also); separator=' ') AS ?alsos) (BOUND(?by) AS ?sup)
+            WHERE { GRAPH <urn:katalog:graph:records> {
+              ?r a <http://www.w3.org/ns/dcat#CatalogRecord> ; foaf:primaryTopic ?topic ;
+                 kat:sourceName ?source ; kat:state ?state .
+              OPTIONAL { ?r kat:alsoPublishedBy ?also }
+              OPTIONAL { ?r kat:supersededBy ?by } } }
+            GROUP BY ?topic ?source ?state ?by";
+        let results = oxigraph::sparql::SparqlEvaluator::new()
+            .parse_query(query)
+            .unwrap()
+            .on_store(store.oxigraph())
+            .execute()
+            .unwrap();
+        let oxigraph::sparql::QueryResults::Solutions(rows) = results else {
+            panic!("not a SELECT")
+        };
+        let text = |t: Option<&Term>| match t {
+            Some(Term::Literal(l)) => l.value().to_string(),
+            Some(Term::NamedNode(n)) => n.as_str().to_string(),
+            _ => String::new(),
+        };
+        let mut out = BTreeMap::new();
+        for row in rows {
+            let row = row.unwrap();
+            let alsos: Vec<String> = text(row.get("alsos"))
+                .split_whitespace()
+                .map(|s| s.trim_start_matches(ns::SOURCE_PREFIX).to_string())
+                .collect();
+            out.insert(
+                (text(row.get("topic")), text(row.get("source"))),
+                (
+                    text(row.get("state")),
+                    alsos,
+                    text(row.get("sup")) == "true",
+                ),
+            );
+        }
+        out
+    }
+
+    fn state_of(store: &CatalogStore, topic: &str, source: &str) -> (String, Vec<String>, bool) {
+        states(store)
+            .get(&(topic.to_string(), source.to_string()))
+            .cloned()
+            .unwrap_or_else(|| panic!("no record of {topic} from {source}: {:?}", states(store)))
+    }
+
+    #[test]
+    fn one_published_record_by_priority_with_provenance_from_both() {
+        let store = CatalogStore::in_memory().unwrap();
+        harvest(&store, "se", SE);
+        harvest(&store, "no", NO);
+        let mut priorities = HashMap::from([("no".to_string(), 10), ("se".to_string(), 1)]);
+        let resolution = store.resolve_duplicates(&priorities).unwrap();
+        assert_eq!(
+            (resolution.groups, resolution.superseded),
+            (2, 2),
+            "{resolution:?}"
+        );
+
+        // Same IRI: one published record, the other source named on it.
+        let shared = "https://example.no/shared";
+        assert_eq!(
+            state_of(&store, shared, "no"),
+            ("published".into(), vec!["se".into()], false)
+        );
+        assert_eq!(
+            state_of(&store, shared, "se"),
+            ("superseded".into(), vec![], true)
+        );
+        // Same identifier (dct:identifier vs adms:identifier) and publisher.
+        assert_eq!(
+            state_of(&store, "https://example.no/reg", "no"),
+            ("published".into(), vec!["se".into()], false)
+        );
+        assert_eq!(
+            state_of(&store, "https://example.se/register", "se").0,
+            "superseded"
+        );
+        // Same identifier, another publisher: two datasets.
+        assert_eq!(
+            state_of(&store, "https://example.no/only", "no").0,
+            "published"
+        );
+        assert_eq!(
+            state_of(&store, "https://example.se/same-id-other-publisher", "se").0,
+            "published"
+        );
+        // Counts and snapshots see one record per dataset.
+        let datasets: usize = store
+            .published_counts()
+            .unwrap()
+            .iter()
+            .filter(|(_, kind, _)| *kind == RecordKind::Dataset)
+            .map(|(_, _, n)| n)
+            .sum();
+        assert_eq!(datasets, 4);
+        // Resolving again changes nothing.
+        assert_eq!(store.resolve_duplicates(&priorities).unwrap().updated, 0);
+
+        // Re-harvesting the loser does not flip the result (no last-writer-wins).
+        harvest(&store, "se", SE);
+        store.resolve_duplicates(&priorities).unwrap();
+        assert_eq!(state_of(&store, shared, "se").0, "superseded");
+
+        // Priorities decide: swap them and SE's records are the published ones.
+        priorities.insert("se".into(), 20);
+        store.resolve_duplicates(&priorities).unwrap();
+        assert_eq!(
+            state_of(&store, shared, "se"),
+            ("published".into(), vec!["no".into()], false)
+        );
+        assert_eq!(
+            state_of(&store, shared, "no"),
+            ("superseded".into(), vec![], true)
+        );
+
+        // The winner's source drops the dataset: the other record is published again.
+        let without_shared = SE.replace(
+            "ex:shared a dcat:Dataset ; dct:title \"Shared by IRI, as SE has it\" .",
+            "",
+        );
+        harvest(&store, "se", &without_shared);
+        store.resolve_duplicates(&priorities).unwrap();
+        assert_eq!(
+            state_of(&store, shared, "no"),
+            ("published".into(), vec![], false)
+        );
+        assert_eq!(state_of(&store, shared, "se").0, "deleted");
+    }
+}
