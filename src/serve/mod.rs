@@ -1,5 +1,7 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
+pub mod export;
+pub mod negotiate;
 pub mod sources;
 pub mod sparql;
 pub mod worker;
@@ -101,6 +103,11 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
+        .route("/catalog", get(export::catalog))
+        .route("/catalog.ttl", get(export::catalog_ttl))
+        .route("/catalog.rdf", get(export::catalog_rdf))
+        .route("/catalog.jsonld", get(export::catalog_jsonld))
+        .route("/catalog.nt", get(export::catalog_nt))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
         .layer(DefaultBodyLimit::max(max_body))

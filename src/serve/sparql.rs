@@ -441,7 +441,7 @@ pub fn prefixed(mut serializer: RdfSerializer) -> RdfSerializer {
 }
 
 /// Accepted media types, best first (q-values honoured, order kept on ties).
-fn accepted(accept: &str) -> Vec<String> {
+pub(crate) fn accepted(accept: &str) -> Vec<String> {
     let mut ranges: Vec<(f32, usize, String)> = accept
         .split(',')
         .enumerate()

@@ -6,6 +6,7 @@
 //! lands, or the store keeps exactly what it had.
 
 pub mod lexical;
+pub mod published;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
