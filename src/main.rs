@@ -235,6 +235,7 @@ async fn serve_command(
     let mut state = AppState::new(store, Arc::new(config));
     state.profiles = profiles;
     state.query_worker = worker;
+    state.data_dir = Some(data_dir.to_path_buf());
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -300,3 +300,309 @@ async fn export_pages_and_a_second_katalog_round_trips() {
     first_counts.remove("unattached triples");
     assert_eq!(first_counts, second_counts);
 }
+
+const SMALL: &str = r#"
+@prefix dcat: <http://www.w3.org/ns/dcat#> .
+@prefix dct: <http://purl.org/dc/terms/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<https://example.no/cat> a dcat:Catalog ; dct:title "Katalog"@nb ;
+  dcat:dataset <https://example.no/a>, <https://example.no/b>, _:c .
+<https://example.no/a> a dcat:Dataset ; dct:title "Alpha"@en ;
+  <https://example.no/n> "105"^^xsd:nonNegativeInteger .
+<https://example.no/b> a dcat:Dataset ; dct:title "Beta"@en .
+_:c a dcat:Dataset ; dct:title "Gamma <script>"@en .
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn records_dereference_and_services_describe_themselves() {
+    let data = tempfile::tempdir().unwrap();
+    let document = data.path().join("small.ttl");
+    std::fs::write(&document, SMALL).unwrap();
+    let config = data.path().join("katalog.toml");
+    std::fs::write(
+        &config,
+        "[[source]]\nname = \"t\"\ncountry = \"NO\"\nurl = \"small.ttl\"\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let out = katalog(data.path(), &["harvest", "--config", config]);
+    assert_eq!(summary_row(&out, "t")[1], "success", "{}", stdout(&out));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let between = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    // b disappears from the source: a tombstone.
+    std::fs::write(
+        &document,
+        SMALL.replace("<https://example.no/b>, ", "").replace(
+            "<https://example.no/b> a dcat:Dataset ; dct:title \"Beta\"@en .",
+            "",
+        ),
+    )
+    .unwrap();
+    let out = katalog(data.path(), &["harvest", "--config", config]);
+    assert_eq!(summary_row(&out, "t")[1], "success", "{}", stdout(&out));
+    let server = Server::start(data.path(), &["--config", config]);
+    let a = katalog::harvest::record::record_id("t", "https://example.no/a");
+    let b = katalog::harvest::record::record_id("t", "https://example.no/b");
+
+    // A record by Accept, with its alternates.
+    let (status, headers, body) =
+        fetch(&server.url(&format!("/datasets/{a}")), Some("text/turtle")).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "vary"), "Accept");
+    let link = header(&headers, "link");
+    for extension in ["ttl", "rdf", "jsonld", "nt"] {
+        assert!(
+            link.contains(&format!("/datasets/{a}.{extension}>; rel=\"alternate\"")),
+            "{link}"
+        );
+    }
+    assert!(
+        link.contains(&format!("{}/datasets/{a}>; rel=\"canonical\"", server.base)),
+        "{link}"
+    );
+    let graph = parse(&body, RdfFormat::Turtle);
+    assert_eq!(
+        objects(&graph, "https://example.no/a", "https://example.no/n"),
+        vec![Term::from(Literal::new_typed_literal(
+            "105",
+            NamedNode::new_unchecked("http://www.w3.org/2001/XMLSchema#nonNegativeInteger")
+        ))]
+    );
+    assert_eq!(
+        objects(
+            &graph,
+            &format!("{}/datasets/{a}", server.base),
+            PRIMARY_TOPIC
+        ),
+        vec![Term::from(NamedNode::new_unchecked("https://example.no/a"))]
+    );
+    for (accept, format) in [
+        ("application/rdf+xml", RdfFormat::RdfXml),
+        ("application/n-triples", RdfFormat::NTriples),
+        (
+            "application/ld+json",
+            RdfFormat::JsonLd {
+                profile: oxigraph::io::JsonLdProfileSet::empty(),
+            },
+        ),
+    ] {
+        let (status, headers, body) =
+            fetch(&server.url(&format!("/datasets/{a}")), Some(accept)).await;
+        assert_eq!(status, 200);
+        assert!(header(&headers, "content-type").starts_with(accept));
+        assert_eq!(parse(&body, format), graph, "{accept}");
+    }
+    let (status, headers, body) = fetch(&server.url(&format!("/datasets/{a}.nt")), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "vary"), "");
+    assert_eq!(parse(&body, RdfFormat::NTriples), graph);
+    // Browsers get a page.
+    let (status, headers, body) = fetch(
+        &server.url(&format!("/datasets/{a}")),
+        Some("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/html"));
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains("<h1>Alpha</h1>")
+            && html.contains("<dt title=\"http://purl.org/dc/terms/title\">Title</dt>"),
+        "{html}"
+    );
+    // Unknown, malformed and deleted.
+    for path in [
+        "/datasets/0123456789abcdef0123",
+        "/datasets/..%2Fetc",
+        "/datasets/zz",
+    ] {
+        assert_eq!(fetch(&server.url(path), None).await.0, 404, "{path}");
+    }
+    let (status, _, body) = fetch(&server.url(&format!("/datasets/{b}")), None).await;
+    assert_eq!(status, 410);
+    let tombstone = parse(&body, RdfFormat::Turtle);
+    let record = format!("{}/datasets/{b}", server.base);
+    assert_eq!(
+        objects(&tombstone, &record, "http://www.w3.org/ns/adms#status"),
+        vec![Term::from(NamedNode::new_unchecked(
+            "http://purl.org/adms/changetype/deleted"
+        ))]
+    );
+    assert_eq!(
+        objects(&tombstone, &record, "https://w3id.org/katalog/ns#deletedAt").len(),
+        1
+    );
+
+    // The export announces the tombstone; modified_since lists only what changed.
+    let (_, _, body) = fetch(
+        &server.url(&format!(
+            "/catalog.nt?modified_since={}",
+            between.replace('+', "%2B")
+        )),
+        None,
+    )
+    .await;
+    let changed = parse(&body, RdfFormat::NTriples);
+    let topics: BTreeSet<String> = changed
+        .triples_for_predicate(&NamedNode::new_unchecked(PRIMARY_TOPIC))
+        .map(|t| t.object.to_string())
+        .collect();
+    assert!(topics.contains("<https://example.no/b>"), "{topics:?}");
+    assert!(topics.contains("<https://example.no/cat>"), "{topics:?}");
+    assert!(!topics.contains("<https://example.no/a>"), "{topics:?}");
+    assert_eq!(
+        objects(&changed, &record, "https://w3id.org/katalog/ns#state").len(),
+        1
+    );
+
+    // The blank-node dataset's skolem IRI dereferences under the base URL.
+    let (_, _, body) = fetch(&server.url("/catalog.nt"), None).await;
+    let all = parse(&body, RdfFormat::NTriples);
+    let gamma = all
+        .triples_for_predicate(&NamedNode::new_unchecked("http://purl.org/dc/terms/title"))
+        .find(|t| matches!(&t.object, oxrdf::TermRef::Literal(l) if l.value().starts_with("Gamma")))
+        .map(|t| t.subject.to_string())
+        .expect("Gamma exported");
+    let gamma = gamma.trim_matches(['<', '>']);
+    let path = &gamma[gamma.find("/.well-known/genid/").expect("skolem IRI")..];
+    let (status, headers, body) = fetch(&server.url(path), Some("text/html")).await;
+    assert_eq!(status, 200, "{path}");
+    assert!(header(&headers, "link").contains("rel=\"describedby\""));
+    let html = String::from_utf8_lossy(&body);
+    assert!(
+        html.contains("Gamma &lt;script&gt;") && !html.contains("<script>"),
+        "{html}"
+    );
+
+    // SPARQL Service Description and VoID.
+    let (status, headers, body) = fetch(&server.url("/sparql"), None).await;
+    assert_eq!(status, 200);
+    assert!(header(&headers, "content-type").starts_with("text/turtle"));
+    let sd = parse(&body, RdfFormat::Turtle);
+    let sdns = "http://www.w3.org/ns/sparql-service-description#";
+    let service = format!("{}/sparql#service", server.base);
+    assert_eq!(
+        objects(&sd, &service, &format!("{sdns}endpoint")),
+        vec![Term::from(NamedNode::new_unchecked(server.url("/sparql")))]
+    );
+    assert_eq!(
+        objects(&sd, &service, &format!("{sdns}supportedLanguage")),
+        vec![Term::from(NamedNode::new_unchecked(format!(
+            "{sdns}SPARQL11Query"
+        )))]
+    );
+    let (_, _, body) = fetch(&server.url("/sparql"), Some("application/ld+json")).await;
+    assert!(!parse(
+        &body,
+        RdfFormat::JsonLd {
+            profile: oxigraph::io::JsonLdProfileSet::empty()
+        }
+    )
+    .is_empty());
+    let (status, _, body) = fetch(&server.url("/.well-known/void"), None).await;
+    assert_eq!(status, 200);
+    let void = parse(&body, RdfFormat::Turtle);
+    let vns = "http://rdfs.org/ns/void#";
+    let root = format!("{}/.well-known/void#katalog", server.base);
+    let number = |subject: &str, local: &str| match objects(
+        &void,
+        subject,
+        &format!("{vns}{local}"),
+    )
+    .first()
+    {
+        Some(Term::Literal(l)) => l.value().parse::<usize>().unwrap(),
+        other => panic!("{subject} {local}: {other:?}"),
+    };
+    assert_eq!(number(&root, "entities"), 3, "cat, a and Gamma");
+    assert_eq!(
+        number(
+            &format!("{}/.well-known/void#country-NO", server.base),
+            "entities"
+        ),
+        3
+    );
+    assert_eq!(
+        number(
+            &format!("{}/.well-known/void#source-t", server.base),
+            "entities"
+        ),
+        3
+    );
+    assert!(
+        number(
+            &format!("{}/.well-known/void#graphs-record", server.base),
+            "triples"
+        ) >= 8
+    );
+    assert!(
+        number(&root, "triples")
+            > number(
+                &format!("{}/.well-known/void#graphs-record", server.base),
+                "triples"
+            )
+    );
+    assert_eq!(
+        objects(&void, &root, &format!("{vns}sparqlEndpoint")),
+        vec![Term::from(NamedNode::new_unchecked(server.url("/sparql")))]
+    );
+
+    // Operations.
+    let metrics = String::from_utf8(fetch(&server.url("/metrics"), None).await.2).unwrap();
+    for expected in [
+        "katalog_http_requests_total{method=\"GET\",route=\"/datasets/{file}\",status=\"200\"}",
+        "katalog_http_requests_total{method=\"GET\",route=\"/datasets/{file}\",status=\"410\"}",
+        "katalog_http_request_duration_seconds_bucket{method=\"GET\",route=\"/catalog.nt\"",
+        "katalog_harvest_runs_total{outcome=\"success\",source=\"t\"} 2",
+        "katalog_harvest_run_duration_seconds_count{source=\"t\"} 2",
+        "katalog_records{source=\"t\",state=\"deleted\"} 1",
+        "katalog_records{source=\"t\",state=\"published\"} 3",
+        "katalog_disk_bytes{part=\"store\"}",
+    ] {
+        assert!(
+            metrics.contains(expected),
+            "{expected} missing from:\n{metrics}"
+        );
+    }
+    let openapi: serde_json::Value = get(&server.url("/api/openapi.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(openapi["paths"]["/api/sources/{name}/report"].is_object());
+}
+
+/// The OpenAPI document against the running server, with schemathesis
+/// (`pip install schemathesis`; `.ci/run` installs it).
+#[tokio::test(flavor = "multi_thread")]
+async fn openapi_document_holds_against_the_server() {
+    let found = std::process::Command::new("schemathesis")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        eprintln!(
+            "SKIPPED: schemathesis is not installed (pip install schemathesis); CI installs it"
+        );
+        return;
+    }
+    let data = tempfile::tempdir().unwrap();
+    let harvested = katalog(data.path(), &["harvest"]);
+    assert!(harvested.status.success(), "{}", stderr(&harvested));
+    let server = Server::start(data.path(), &[]);
+    let out = std::process::Command::new("schemathesis")
+        .args(["run", &server.url("/api/openapi.json")])
+        .args(["--checks", "all", "--max-examples", "25", "--workers", "2"])
+        // Random text is not RDF: a 400 for a "valid" string body is right.
+        .args(["--exclude-checks", "positive_data_acceptance"])
+        .env("SCHEMATHESIS_HOOKS", "")
+        .output()
+        .expect("schemathesis runs");
+    assert!(
+        out.status.success(),
+        "schemathesis found problems:\n{}\n{}",
+        stdout(&out),
+        stderr(&out)
+    );
+}

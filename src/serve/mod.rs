@@ -1,9 +1,14 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
 pub mod export;
+pub mod html;
+pub mod linked_data;
+pub mod metrics;
 pub mod negotiate;
+pub mod openapi;
 pub mod sources;
 pub mod sparql;
+pub mod void;
 pub mod worker;
 
 use crate::config::Config;
@@ -32,6 +37,10 @@ pub struct AppState {
     pub query_worker: Option<worker::QueryWorker>,
     /// Validation profiles, compiled once on first use.
     pub profiles: Arc<Profiles>,
+    /// Request counts and latencies for `GET /metrics`.
+    pub http_metrics: Arc<metrics::HttpMetrics>,
+    /// The data directory, whose size `GET /metrics` reports.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -43,6 +52,8 @@ impl AppState {
             query_timeout,
             query_worker: None,
             profiles: Arc::default(),
+            http_metrics: Arc::default(),
+            data_dir: None,
         }
     }
 }
@@ -108,8 +119,17 @@ pub fn router(state: AppState) -> Router {
         .route("/catalog.rdf", get(export::catalog_rdf))
         .route("/catalog.jsonld", get(export::catalog_jsonld))
         .route("/catalog.nt", get(export::catalog_nt))
+        .route("/datasets/{file}", get(linked_data::dataset))
+        .route("/.well-known/genid/{*rest}", get(linked_data::genid))
+        .route("/.well-known/void", get(void::void_document))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

@@ -61,6 +61,10 @@ pub async fn get(
     UrlQuery(pairs): UrlQuery<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
+    // Without a query, the endpoint describes itself (SPARQL 1.1 Service Description).
+    if pairs.is_empty() {
+        return super::void::sparql_description(State(state), headers).await;
+    }
     match SparqlRequest::from_pairs(pairs) {
         Ok(request) => run(state, request, &headers).await,
         Err(error) => error.into_response(),

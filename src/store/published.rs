@@ -224,6 +224,18 @@ impl CatalogStore {
         Ok(())
     }
 
+    /// Calls `f` with every published record's full entry, in store order.
+    pub fn for_each_published(&self, mut f: impl FnMut(RecordEntry)) -> Result<(), StoreError> {
+        for id in self.ids_in_state("published") {
+            if let Some(entry) = self.record_entry(&id?)? {
+                if entry.state == PublicState::Published {
+                    f(entry);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// The public records from `offset`, at most `size`, in record-id order.
     ///
     /// Memory stays bounded by the page, not the store: a first pass counts
