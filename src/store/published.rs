@@ -376,6 +376,88 @@ impl CatalogStore {
 mod tests {
     use super::*;
 
+    use crate::harvest::split::split_records;
+    use crate::store::{HarvestRun, PreparedRecord, RecordCounts, RunOutcome, SourceMeta};
+    use chrono::Utc;
+    use oxigraph::io::{RdfFormat, RdfParser};
+
+    fn run_with(store: &CatalogStore, run_id: &str, datasets: std::ops::Range<usize>) {
+        let mut doc = String::from("@prefix dcat: <http://www.w3.org/ns/dcat#> .\n");
+        for i in datasets {
+            doc.push_str(&format!("<https://example.no/d{i}> a dcat:Dataset .\n"));
+        }
+        let triples: Vec<oxrdf::Triple> = RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(doc.as_bytes())
+            .map(|q| oxrdf::Triple::from(q.unwrap()))
+            .collect();
+        let records: Vec<PreparedRecord> = split_records(
+            triples,
+            "https://k.example/.well-known/genid/no/",
+            n("urn:katalog:unattached:no"),
+        )
+        .into_iter()
+        .map(|g| PreparedRecord::new("no", g))
+        .collect();
+        let now = Utc::now();
+        let mut run = HarvestRun {
+            id: run_id.into(),
+            source: "no".into(),
+            started: now,
+            ended: now,
+            outcome: RunOutcome::Failed,
+            counts: RecordCounts::default(),
+            triples: 0,
+            location: "test".into(),
+            format: None,
+            error: None,
+            validation: None,
+            report: Vec::new(),
+            quality: None,
+        };
+        let source = SourceMeta {
+            name: "no".into(),
+            country: "NO".into(),
+            location: "test".into(),
+        };
+        store.apply_source_run(&source, &mut run, &records).unwrap();
+    }
+
+    #[test]
+    fn pages_cover_every_public_record_once_in_id_order() {
+        let store = CatalogStore::in_memory().unwrap();
+        run_with(&store, "r1", 0..40);
+        let before = DateTime::from_str(&Utc::now().to_rfc3339()).unwrap();
+        // Stored times have millisecond precision.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        run_with(&store, "r2", 5..40); // d0..d4 become tombstones
+        let filter = PageFilter::default();
+        let mut ids = Vec::new();
+        for page in 0..7 {
+            let page = store.public_page(&filter, page * 7, 7).unwrap();
+            assert_eq!(page.total, 40);
+            ids.extend(page.entries.into_iter().map(|e| (e.id, e.state)));
+        }
+        assert_eq!(ids.len(), 40);
+        let mut sorted = ids.clone();
+        sorted.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(ids, sorted);
+        assert_eq!(
+            ids.iter()
+                .filter(|(_, s)| *s == PublicState::Deleted)
+                .count(),
+            5
+        );
+        let since = PageFilter {
+            modified_since: Some(before),
+        };
+        let changed = store.public_page(&since, 0, 100).unwrap();
+        assert_eq!(changed.total, 5, "only the tombstones changed");
+        assert!(changed
+            .entries
+            .iter()
+            .all(|e| e.state == PublicState::Deleted && e.resource.is_some()));
+    }
+
     #[test]
     fn buckets_order_like_ids() {
         let mut ids = ["fff0", "000a", "0a00", "00b", "a"];
