@@ -270,6 +270,7 @@ async fn serve_command(
     state.query_worker = worker;
     state.harvester = Some(harvester);
     eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
+    state.data_dir = Some(data_dir.to_path_buf());
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,9 +1,16 @@
 //! The HTTP server: the SPARQL endpoint and the health check.
 
+pub mod export;
 pub mod harvester;
+pub mod html;
+pub mod linked_data;
+pub mod metrics;
+pub mod negotiate;
+pub mod openapi;
 pub mod sources;
 pub mod sparql;
 pub mod trigger;
+pub mod void;
 pub mod worker;
 
 use crate::config::Config;
@@ -34,6 +41,10 @@ pub struct AppState {
     pub profiles: Arc<Profiles>,
     /// Runs harvests (scheduled and triggered); None: this server does not harvest.
     pub harvester: Option<Arc<harvester::Harvester>>,
+    /// Request counts and latencies for `GET /metrics`.
+    pub http_metrics: Arc<metrics::HttpMetrics>,
+    /// The data directory, whose size `GET /metrics` reports.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 impl AppState {
@@ -46,6 +57,8 @@ impl AppState {
             query_worker: None,
             profiles: Arc::default(),
             harvester: None,
+            http_metrics: Arc::default(),
+            data_dir: None,
         }
     }
 }
@@ -106,12 +119,26 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
+        .route("/catalog", get(export::catalog))
+        .route("/catalog.ttl", get(export::catalog_ttl))
+        .route("/catalog.rdf", get(export::catalog_rdf))
+        .route("/catalog.jsonld", get(export::catalog_jsonld))
+        .route("/catalog.nt", get(export::catalog_nt))
+        .route("/datasets/{file}", get(linked_data::dataset))
+        .route("/.well-known/genid/{*rest}", get(linked_data::genid))
+        .route("/.well-known/void", get(void::void_document))
+        .route("/metrics", get(metrics::metrics))
+        .route("/api/openapi.json", get(openapi::openapi))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
         .route(
             "/api/sources/{name}/harvest",
             axum::routing::post(trigger::trigger),
         )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)
         .layer(TraceLayer::new_for_http())

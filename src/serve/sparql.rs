@@ -61,6 +61,10 @@ pub async fn get(
     UrlQuery(pairs): UrlQuery<Vec<(String, String)>>,
     headers: HeaderMap,
 ) -> Response {
+    // Without a query, the endpoint describes itself (SPARQL 1.1 Service Description).
+    if pairs.is_empty() {
+        return super::void::sparql_description(State(state), headers).await;
+    }
     match SparqlRequest::from_pairs(pairs) {
         Ok(request) => run(state, request, &headers).await,
         Err(error) => error.into_response(),
@@ -441,7 +445,7 @@ pub fn prefixed(mut serializer: RdfSerializer) -> RdfSerializer {
 }
 
 /// Accepted media types, best first (q-values honoured, order kept on ties).
-fn accepted(accept: &str) -> Vec<String> {
+pub(crate) fn accepted(accept: &str) -> Vec<String> {
     let mut ranges: Vec<(f32, usize, String)> = accept
         .split(',')
         .enumerate()

@@ -7,6 +7,7 @@
 
 pub mod duplicates;
 pub mod lexical;
+pub mod published;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
