@@ -86,6 +86,15 @@ fn embedded(path: &str) -> Option<&'static str> {
         .map(|(_, content)| *content)
 }
 
+/// The embedded `vocab/*.ttl` files: (path relative to the crate, Turtle).
+/// Search reads every SKOS concept in them for labels and hierarchies.
+pub fn vocabulary_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::EMBEDDED
+        .iter()
+        .filter(|(path, _)| path.starts_with("vocab/") && path.ends_with(".ttl"))
+        .copied()
+}
+
 /// Names of the built-in profiles.
 pub fn names() -> Vec<String> {
     let mut names: Vec<String> = embedded::EMBEDDED

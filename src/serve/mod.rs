@@ -1,5 +1,6 @@
-//! The HTTP server: the SPARQL endpoint and the health check.
+//! The HTTP server: the SPARQL endpoint, search, the steward APIs and the health check.
 
+pub mod search;
 pub mod sources;
 pub mod sparql;
 pub mod worker;
@@ -30,6 +31,8 @@ pub struct AppState {
     pub query_worker: Option<worker::QueryWorker>,
     /// Validation profiles, compiled once on first use.
     pub profiles: Arc<Profiles>,
+    /// The search index; `/api/search` answers 503 without one.
+    pub search: Option<Arc<crate::index::SearchIndex>>,
 }
 
 impl AppState {
@@ -41,6 +44,7 @@ impl AppState {
             query_timeout,
             query_worker: None,
             profiles: Arc::default(),
+            search: None,
         }
     }
 }
@@ -101,6 +105,8 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
+        .route("/api/search", get(search::search))
+        .route("/api/datasets/{id}", get(search::dataset))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
         .layer(DefaultBodyLimit::max(max_body))
