@@ -448,6 +448,8 @@ pub struct HealthFields {
 #[derive(Debug, Clone, Serialize)]
 pub struct Hit {
     pub id: String,
+    /// The first `dct:identifier`, when there is one.
+    pub identifier: Option<String>,
     pub iri: String,
     pub kind: String,
     pub score: f32,
@@ -920,6 +922,7 @@ impl SearchIndex {
         let description = pick(&s.descriptions, lang).map(str::to_string);
         Hit {
             id: s.id.clone(),
+            identifier: s.identifiers.first().cloned(),
             iri: s.iri.clone(),
             kind: s.kind.clone(),
             score,
