@@ -505,6 +505,35 @@ fn nasty_queries_never_fail() {
         let results = search(&format!("q={encoded}"));
         assert!(results.total <= 200, "{q}");
     }
+    // Pseudo-random strings over a pool of troublesome characters.
+    let pool: Vec<char> = "aeE1.9:-\"()*?\\/ øåæé🙂\u{0}\u{301}ORPHA_IV-Xtitle"
+        .chars()
+        .collect();
+    let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+    for _ in 0..400 {
+        let mut text = String::new();
+        for _ in 0..(seed % 12) {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            text.push(pool[(seed % pool.len() as u64) as usize]);
+        }
+        seed = seed.wrapping_add(1);
+        let query = SearchQuery::from_params([("q", text.as_str())]).unwrap();
+        fixture().index.search(&query).unwrap();
+        for name in [
+            "disease",
+            "country",
+            "theme",
+            "publisher",
+            "age_from",
+            "modified_after",
+            "lang",
+        ] {
+            let _ = SearchQuery::from_params([(name, text.as_str())])
+                .map(|q| fixture().index.search(&q).unwrap());
+        }
+    }
     let long = "diabetes ".repeat(100);
     let encoded: String = url::form_urlencoded::byte_serialize(long.as_bytes()).collect();
     search(&format!("q={encoded}"));

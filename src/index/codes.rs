@@ -125,6 +125,10 @@ impl DiseaseCode {
 
     fn from_icd10(code: &str) -> Option<Self> {
         let code = code.trim().to_ascii_uppercase();
+        // Codes are ASCII; checking first keeps the byte slicing below on char boundaries.
+        if !code.is_ascii() || code.len() > 12 {
+            return None;
+        }
         if is_icd10_code(&code) {
             return Some(DiseaseCode::Icd10(code));
         }
@@ -211,10 +215,12 @@ impl DiseaseCode {
     /// `E11.91` -> `E11.9` -> `E11`.
     pub fn truncated(&self) -> Option<DiseaseCode> {
         match self {
-            DiseaseCode::Icd10(c) if c.len() > 5 => {
-                Some(DiseaseCode::Icd10(c[..c.len() - 1].to_string()))
+            DiseaseCode::Icd10(c) if c.len() > 5 => c
+                .get(..c.len() - 1)
+                .map(|p| DiseaseCode::Icd10(p.to_string())),
+            DiseaseCode::Icd10(c) if c.len() > 3 => {
+                c.get(..3).map(|p| DiseaseCode::Icd10(p.to_string()))
             }
-            DiseaseCode::Icd10(c) if c.len() > 3 => Some(DiseaseCode::Icd10(c[..3].to_string())),
             _ => None,
         }
     }
@@ -223,8 +229,7 @@ impl DiseaseCode {
     /// never change within ICD-10).
     pub fn chapter(&self) -> Option<&'static str> {
         let code = match self {
-            DiseaseCode::Icd10(c) => &c[..3],
-            DiseaseCode::Icd10Block(c) => &c[..3],
+            DiseaseCode::Icd10(c) | DiseaseCode::Icd10Block(c) => c.get(..3)?,
             DiseaseCode::Icd10Chapter(c) => {
                 return ICD10_CHAPTERS.iter().find(|ch| ch.0 == c).map(|ch| ch.0)
             }
@@ -375,6 +380,24 @@ mod tests {
         assert_eq!(DiseaseCode::from_literal("", true), None);
         assert_eq!(DiseaseCode::from_literal("E", true), None);
         assert_eq!(DiseaseCode::from_literal("ÆØÅ.é", true), None);
+        for odd in [
+            "🙂",
+            "E1🙂",
+            "🙂🙂🙂🙂",
+            "E11.🙂",
+            "ORPHA:🙂",
+            "Ø",
+            "E1Ø",
+            "E11Ø",
+            "é-é",
+            "EØ1-E14",
+        ] {
+            assert_eq!(DiseaseCode::from_literal(odd, true), None, "{odd}");
+            assert_eq!(
+                DiseaseCode::from_iri(&format!("http://id.who.int/icd/release/10/{odd}")),
+                None
+            );
+        }
     }
 
     #[test]

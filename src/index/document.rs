@@ -148,7 +148,7 @@ fn iso_date(term: &Term) -> Option<String> {
     let value = l.value().trim();
     let parse = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
     let date = if value.len() >= 10 {
-        parse(&value[..10])
+        value.get(..10).and_then(parse)
     } else if value.len() == 7 {
         parse(&format!("{value}-01"))
     } else if value.len() == 4 {
