@@ -384,21 +384,37 @@ impl SearchIndex {
         for id in &gone {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
-        for record in &changes {
-            let triples = store.record_triples(&record.id)?;
-            let origin = RecordOrigin {
-                id: &record.id,
-                source: &record.source,
-                country: &record.country,
-                profile: profiles.0.get(&record.source).map(String::as_str),
-                kind: searchable(record.kind).unwrap_or("dataset"),
-            };
-            let summary = summarise(&origin, &record.resource, &triples);
-            let doc = build_document(&summary, &record.hash, &self.fields, &self.vocab);
-            if !rebuild {
-                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+        // Documents are built in parallel (store reads, summaries, labels),
+        // a chunk at a time so memory stays bounded; the writer indexes them
+        // on its own threads.
+        use rayon::prelude::*;
+        for chunk in changes.chunks(1024) {
+            let documents: Vec<TantivyDocument> = chunk
+                .par_iter()
+                .map(|record| -> Result<TantivyDocument, IndexError> {
+                    let triples = store.record_triples(&record.id)?;
+                    let origin = RecordOrigin {
+                        id: &record.id,
+                        source: &record.source,
+                        country: &record.country,
+                        profile: profiles.0.get(&record.source).map(String::as_str),
+                        kind: searchable(record.kind).unwrap_or("dataset"),
+                    };
+                    let summary = summarise(&origin, &record.resource, &triples);
+                    Ok(build_document(
+                        &summary,
+                        &record.hash,
+                        &self.fields,
+                        &self.vocab,
+                    ))
+                })
+                .collect::<Result<_, _>>()?;
+            for (record, document) in chunk.iter().zip(documents) {
+                if !rebuild {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                }
+                writer.add_document(document)?;
             }
-            writer.add_document(doc)?;
         }
         let state = IndexState {
             format: INDEX_FORMAT,
