@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod harvest;
+pub mod index;
 pub mod ns;
 pub mod profiles;
 pub mod quality;

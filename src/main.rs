@@ -5,6 +5,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 use katalog::config::Config;
 use katalog::harvest::{harvest_source_with, RunOptions, SourceReport};
+use katalog::index::{SearchIndex, SearchQuery, SearchResults, SourceProfiles, Vocabulary};
 use katalog::profiles::Profiles;
 use katalog::serve::harvester::{Harvester, SnapshotTarget};
 use katalog::serve::sparql::{prepare, write_results, ResultSink};
@@ -40,6 +41,66 @@ struct ConfigArg {
     /// Configuration file [default: ./katalog.toml if present, else the built-in fixtures]
     #[arg(long, env = "KATALOG_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
+}
+
+#[derive(Args)]
+struct SearchArgs {
+    /// The query text (may be empty with filters)
+    #[arg(default_value = "")]
+    query: String,
+    /// Country code, NO or NOR (repeatable: any of them)
+    #[arg(long, value_name = "CODE")]
+    country: Vec<String>,
+    /// ICD-10 (E11, E11.9, E10-E14, IV) or Orphanet (ORPHA:558) code, with everything below it (repeatable)
+    #[arg(long, value_name = "CODE")]
+    disease: Vec<String>,
+    /// Publisher IRI (repeatable)
+    #[arg(long, value_name = "IRI")]
+    publisher: Vec<String>,
+    /// Data theme code, e.g. HEAL (repeatable)
+    #[arg(long, value_name = "CODE")]
+    theme: Vec<String>,
+    /// HealthDCAT-AP health category code, e.g. PHDR (repeatable)
+    #[arg(long, value_name = "CODE")]
+    health_category: Vec<String>,
+    /// HealthDCAT-AP health theme code, e.g. CANCER_DISEASE (repeatable)
+    #[arg(long, value_name = "CODE")]
+    health_theme: Vec<String>,
+    /// Access right code: PUBLIC, RESTRICTED, NON_PUBLIC (repeatable)
+    #[arg(long, value_name = "CODE")]
+    access: Vec<String>,
+    /// File type code, e.g. CSV (repeatable)
+    #[arg(long, value_name = "CODE")]
+    format: Vec<String>,
+    /// Population ages overlapping from this age
+    #[arg(long, value_name = "YEARS")]
+    age_from: Option<String>,
+    /// Population ages overlapping up to this age
+    #[arg(long, value_name = "YEARS")]
+    age_to: Option<String>,
+    /// At least this many unique individuals
+    #[arg(long, value_name = "N")]
+    min_individuals: Option<String>,
+    /// Modified after this date (YYYY, YYYY-MM or YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    modified_after: Option<String>,
+    /// relevance, modified or title
+    #[arg(long, default_value = "relevance")]
+    sort: String,
+    /// Page (from 1)
+    #[arg(long, default_value = "1")]
+    page: String,
+    /// Hits per page (at most 100)
+    #[arg(long, default_value = "20")]
+    size: String,
+    /// Language of titles and labels
+    #[arg(long, default_value = "en")]
+    lang: String,
+    /// Print the JSON the HTTP API returns
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
 #[derive(Subcommand)]
@@ -86,6 +147,16 @@ enum Command {
     SparqlWorker {
         #[arg(long)]
         store: PathBuf,
+    },
+    /// Search the published datasets (the index `katalog serve` and `katalog harvest` keep)
+    ///
+    /// QUERY: plain words (all must match), "quoted phrases", -excluded words,
+    /// title:word, disease:E11, country:NO.
+    Search(Box<SearchArgs>),
+    /// Rebuild the search index from the store, from scratch
+    Reindex {
+        #[command(flatten)]
+        config: ConfigArg,
     },
     /// Run a SPARQL query against the store
     Sparql {
@@ -155,13 +226,97 @@ fn run(cli: Cli) -> Result<ExitCode> {
             allow_mass_delete,
         } => {
             let config = load_config(&config)?;
-            let store = open_store(&data_dir(cli.data_dir.as_deref(), &config))?;
+            let dir = data_dir(cli.data_dir.as_deref(), &config);
+            let store = open_store(&dir)?;
             runtime.block_on(harvest_command(
                 &config,
                 &store,
+                &dir,
                 &sources,
                 allow_mass_delete,
             ))
+        }
+        Command::Reindex { config } => {
+            let config = load_config(&config)?;
+            let dir = data_dir(cli.data_dir.as_deref(), &config);
+            let store = open_store(&dir)?;
+            let index = open_search(&dir)?;
+            let started = std::time::Instant::now();
+            let report = index.rebuild(&store, &SourceProfiles::from_config(&config))?;
+            println!(
+                "search index rebuilt: {} documents in {:.2} s ({})",
+                report.added,
+                started.elapsed().as_secs_f64(),
+                index.location()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Search(args) => {
+            let SearchArgs {
+                query,
+                country,
+                disease,
+                publisher,
+                theme,
+                health_category,
+                health_theme,
+                access,
+                format,
+                age_from,
+                age_to,
+                min_individuals,
+                modified_after,
+                sort,
+                page,
+                size,
+                lang,
+                json,
+                config,
+            } = *args;
+            let config = load_config(&config)?;
+            let dir = SearchIndex::dir(&data_dir(cli.data_dir.as_deref(), &config));
+            let vocab = Arc::new(Vocabulary::builtin()?);
+            let index = SearchIndex::open_existing(&dir, vocab)?;
+            let mut params: Vec<(&str, String)> = vec![
+                ("q", query),
+                ("sort", sort),
+                ("page", page),
+                ("size", size),
+                ("lang", lang),
+            ];
+            for (name, values) in [
+                ("country", country),
+                ("disease", disease),
+                ("publisher", publisher),
+                ("theme", theme),
+                ("health_category", health_category),
+                ("health_theme", health_theme),
+                ("access", access),
+                ("format", format),
+            ] {
+                params.extend(values.into_iter().map(|v| (name, v)));
+            }
+            for (name, value) in [
+                ("age_from", age_from),
+                ("age_to", age_to),
+                ("min_individuals", min_individuals),
+                ("modified_after", modified_after),
+            ] {
+                params.extend(value.map(|v| (name, v)));
+            }
+            let query = SearchQuery::from_params(params.iter().map(|(k, v)| (*k, v.as_str())))
+                .map_err(|e| anyhow!("--{}", e.to_string().replace('_', "-")))?;
+            let results = index.search(&query)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&results)?);
+            } else {
+                print_search(&results)?;
+            }
+            Ok(if results.total > 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
         }
         Command::Sparql {
             query,
@@ -216,6 +371,83 @@ fn open_store(data_dir: &Path) -> Result<CatalogStore> {
     Ok(store)
 }
 
+/// Opens (or creates) the search index under the data directory.
+fn open_search(data_dir: &Path) -> Result<Arc<SearchIndex>> {
+    let vocab = Arc::new(Vocabulary::builtin()?);
+    Ok(Arc::new(SearchIndex::open(
+        &SearchIndex::dir(data_dir),
+        vocab,
+    )?))
+}
+
+/// Brings the search index in step with the store, logging what changed.
+fn sync_search(index: &SearchIndex, store: &CatalogStore, config: &Config) -> Result<()> {
+    let started = std::time::Instant::now();
+    let report = index
+        .sync(store, &SourceProfiles::from_config(config))
+        .context("cannot update the search index")?;
+    if report.changed() {
+        tracing::info!(
+            added = report.added,
+            replaced = report.replaced,
+            deleted = report.deleted,
+            rebuilt = report.rebuilt,
+            ms = started.elapsed().as_millis() as u64,
+            "search index updated"
+        );
+    }
+    Ok(())
+}
+
+fn print_search(results: &SearchResults) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "{} dataset(s){} in {:.1} ms",
+        results.total,
+        if results.fuzzy {
+            " (allowing misspellings)"
+        } else {
+            ""
+        },
+        results.took_ms
+    )?;
+    if results.hits.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{:<20} {:<7} {:<60} {:<30} diseases",
+        "id", "country", "title", "publisher"
+    )?;
+    for hit in &results.hits {
+        let cut = |s: &str, n: usize| -> String {
+            if s.chars().count() > n {
+                format!("{}…", s.chars().take(n - 1).collect::<String>())
+            } else {
+                s.to_string()
+            }
+        };
+        let countries: Vec<&str> = hit.country.iter().map(|c| c.value.as_str()).collect();
+        let diseases: Vec<&str> = hit
+            .health
+            .diseases
+            .iter()
+            .map(|d| d.value.as_str())
+            .collect();
+        writeln!(
+            out,
+            "{:<20} {:<7} {:<60} {:<30} {}",
+            hit.id,
+            countries.join(","),
+            cut(hit.title.as_deref().unwrap_or("(untitled)"), 60),
+            cut(hit.publisher.as_ref().map_or("", |p| p.label.as_str()), 30),
+            diseases.join(" ")
+        )?;
+    }
+    Ok(())
+}
+
 async fn serve_command(
     config: Config,
     store: CatalogStore,
@@ -246,6 +478,13 @@ async fn serve_command(
             }
         }
     }
+    // The index must reflect the store before search answers: after a crash,
+    // a harvest run without it, or new vocabularies, it is brought in step here.
+    let search = open_search(data_dir)?;
+    if !search.is_current(&store)? {
+        tracing::info!("the search index differs from the store: updating it");
+        sync_search(&search, &store, &config)?;
+    }
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -264,6 +503,7 @@ async fn serve_command(
             worker: worker.clone(),
         });
     }
+    harvester.publish_search(search.clone());
     harvester.start_schedules();
     let mut state = AppState::new(store, config);
     state.profiles = profiles;
@@ -271,6 +511,7 @@ async fn serve_command(
     state.harvester = Some(harvester);
     eprintln!("katalog is serving on http://{address}/ (SPARQL endpoint: http://{address}/sparql)");
     state.data_dir = Some(data_dir.to_path_buf());
+    state.search = Some(search);
     serve::serve(listener, state).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -285,6 +526,7 @@ fn log_report(report: &SourceReport) {
 async fn harvest_command(
     config: &Config,
     store: &CatalogStore,
+    data_dir: &Path,
     names: &[String],
     allow_mass_delete: bool,
 ) -> Result<ExitCode> {
@@ -337,6 +579,7 @@ async fn harvest_command(
         reports.push(report);
     }
     let _ = progress.clear();
+    sync_search(open_search(data_dir)?.as_ref(), store, config)?;
     store.flush()?;
     print_summary(&reports)?;
     if reports.iter().any(SourceReport::failed) {

@@ -91,6 +91,15 @@ pub fn vocab_file(name: &str) -> Option<&'static str> {
     embedded(&format!("vocab/{name}"))
 }
 
+/// The embedded `vocab/*.ttl` files: (path relative to the crate, Turtle).
+/// Search reads every SKOS concept in them for labels and hierarchies.
+pub fn vocabulary_files() -> impl Iterator<Item = (&'static str, &'static str)> {
+    embedded::EMBEDDED
+        .iter()
+        .filter(|(path, _)| path.starts_with("vocab/") && path.ends_with(".ttl"))
+        .copied()
+}
+
 /// Names of the built-in profiles.
 pub fn names() -> Vec<String> {
     let mut names: Vec<String> = embedded::EMBEDDED

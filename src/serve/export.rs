@@ -210,7 +210,7 @@ async fn export(
         }
         for entry in &records.entries {
             if entry.state == PublicState::Published {
-                for triple in store.record_triples(&entry.id) {
+                for triple in store.record_triples_iter(&entry.id) {
                     let triple = triple.map_err(|e| e.to_string())?;
                     out.serialize_triple(&triple).map_err(io)?;
                 }

@@ -54,6 +54,8 @@ pub struct Harvester {
     snapshots: OnceLock<SnapshotTarget>,
     /// One snapshot at a time: each prunes the older ones.
     snapshotting: Mutex<()>,
+    /// The search index kept in step after each run that changed records.
+    search: OnceLock<Arc<crate::index::SearchIndex>>,
 }
 
 impl Harvester {
@@ -72,12 +74,18 @@ impl Harvester {
             slots,
             snapshots: OnceLock::new(),
             snapshotting: Mutex::new(()),
+            search: OnceLock::new(),
         })
     }
 
     /// From now on, runs that change records refresh the worker's snapshot.
     pub fn publish_snapshots(&self, target: SnapshotTarget) {
         let _ = self.snapshots.set(target);
+    }
+
+    /// From now on, runs that change records update the search index.
+    pub fn publish_search(&self, index: Arc<crate::index::SearchIndex>) {
+        let _ = self.search.set(index);
     }
 
     /// Claims a source for a run, without waiting.
@@ -107,9 +115,34 @@ impl Harvester {
         .await;
         if report.run.outcome == RunOutcome::Success {
             self.refresh_snapshot(&report.source).await;
+            self.sync_search(&report.source).await;
         }
         drop(claim);
         report
+    }
+
+    async fn sync_search(&self, source: &str) {
+        let Some(index) = self.search.get().cloned() else {
+            return;
+        };
+        let store = self.store.clone();
+        let profiles = crate::index::SourceProfiles::from_config(&self.config);
+        let _one = self.snapshotting.lock().await;
+        match tokio::task::spawn_blocking(move || index.sync(&store, &profiles)).await {
+            Ok(Ok(report)) => tracing::info!(
+                source,
+                added = report.added,
+                replaced = report.replaced,
+                deleted = report.deleted,
+                "search index updated"
+            ),
+            Ok(Err(error)) => {
+                tracing::error!(source, %error, "cannot update the search index: search keeps the old state")
+            }
+            Err(error) => {
+                tracing::error!(source, %error, "cannot update the search index: search keeps the old state")
+            }
+        }
     }
 
     async fn refresh_snapshot(&self, source: &str) {

@@ -153,7 +153,7 @@ async fn respond(
     let triples = tokio::task::spawn_blocking(move || {
         let mut triples: Vec<Triple> = Vec::new();
         if entry_for_triples.state == PublicState::Published {
-            for triple in store.record_triples(&entry_for_triples.id) {
+            for triple in store.record_triples_iter(&entry_for_triples.id) {
                 triples.push(triple?);
             }
         }

@@ -1,4 +1,4 @@
-//! The HTTP server: the SPARQL endpoint and the health check.
+//! The HTTP server: the SPARQL endpoint, search, the steward APIs and the health check.
 
 pub mod export;
 pub mod harvester;
@@ -7,6 +7,7 @@ pub mod linked_data;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
+pub mod search;
 pub mod sources;
 pub mod sparql;
 pub mod trigger;
@@ -45,6 +46,8 @@ pub struct AppState {
     pub http_metrics: Arc<metrics::HttpMetrics>,
     /// The data directory, whose size `GET /metrics` reports.
     pub data_dir: Option<std::path::PathBuf>,
+    /// The search index; `/api/search` answers 503 without one.
+    pub search: Option<Arc<crate::index::SearchIndex>>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             harvester: None,
             http_metrics: Arc::default(),
             data_dir: None,
+            search: None,
         }
     }
 }
@@ -129,6 +133,8 @@ pub fn router(state: AppState) -> Router {
         .route("/.well-known/void", get(void::void_document))
         .route("/metrics", get(metrics::metrics))
         .route("/api/openapi.json", get(openapi::openapi))
+        .route("/api/search", get(search::search))
+        .route("/api/datasets/{id}", get(search::dataset))
         .route("/api/sources", get(sources::list))
         .route("/api/sources/{name}/report", get(sources::report))
         .route(

@@ -232,6 +232,18 @@ struct StoredRecord {
     counted: bool,
 }
 
+/// A published record as the catalogue record describes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublishedRecord {
+    pub id: String,
+    pub hash: String,
+    pub source: String,
+    pub country: String,
+    /// The described resource (`foaf:primaryTopic`).
+    pub resource: String,
+    pub kind: Option<RecordKind>,
+}
+
 /// The store of harvested records.
 #[derive(Clone)]
 pub struct CatalogStore {
@@ -896,6 +908,69 @@ impl CatalogStore {
             let _ = std::fs::remove_dir_all(old);
         }
         Ok(target)
+    }
+
+    /// Every published record with its source, country, kind and content
+    /// hash: what the search index must hold.
+    pub fn published_records(&self) -> Result<Vec<PublishedRecord>, StoreError> {
+        let t = Terms::new();
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut out = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(t.state.as_ref()),
+            Some(TermRef::Literal(Literal::from(PUBLISHED).as_ref())),
+            Some(graph),
+        ) {
+            let quad = quad?;
+            let mut record = PublishedRecord::default();
+            for value in
+                self.store
+                    .quads_for_pattern(Some(quad.subject.as_ref()), None, None, Some(graph))
+            {
+                let value = value?;
+                match &value.object {
+                    Term::Literal(l) if value.predicate == t.record_id => {
+                        record.id = l.value().to_string()
+                    }
+                    Term::Literal(l) if value.predicate == t.content_hash => {
+                        record.hash = l.value().to_string()
+                    }
+                    Term::Literal(l) if value.predicate == t.source_name => {
+                        record.source = l.value().to_string()
+                    }
+                    Term::Literal(l) if value.predicate == t.country => {
+                        record.country = l.value().to_string()
+                    }
+                    Term::NamedNode(n) if value.predicate == t.primary_topic => {
+                        record.resource = n.as_str().to_string()
+                    }
+                    Term::NamedNode(n) if value.predicate == t.record_type => {
+                        record.kind = RecordKind::from_class_iri(n.as_str())
+                    }
+                    _ => {}
+                }
+            }
+            if !record.id.is_empty() {
+                out.push(record);
+            }
+        }
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// The triples of a record's published version, literals as harvested.
+    pub fn record_triples(&self, id: &str) -> Result<Vec<oxrdf::Triple>, StoreError> {
+        let graph = record_iri(id);
+        self.store
+            .quads_for_pattern(
+                None,
+                None,
+                None,
+                Some(GraphNameRef::NamedNode(graph.as_ref())),
+            )
+            .map(|quad| Ok(lexical::triple_from_store(oxrdf::Triple::from(quad?))))
+            .collect()
     }
 
     /// Whether any harvest run was ever recorded.

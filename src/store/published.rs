@@ -349,7 +349,7 @@ impl CatalogStore {
 
     /// The triples of a published record, literals as harvested. Empty for a
     /// tombstone; the quarantine graph is never read.
-    pub fn record_triples<'a>(
+    pub fn record_triples_iter<'a>(
         &'a self,
         id: &str,
     ) -> impl Iterator<Item = Result<Triple, StoreError>> + 'a {
@@ -413,6 +413,7 @@ mod tests {
             validation: None,
             report: Vec::new(),
             quality: None,
+            not_modified: false,
         };
         let source = SourceMeta {
             name: "no".into(),

@@ -1,0 +1,508 @@
+//! Search: a Tantivy index of the published records, kept in step with the
+//! store (pipeline: store -> index -> serve).
+//!
+//! The index holds one document per published dataset, dataset series and
+//! data service, with the record's content hash. [`SearchIndex::sync`]
+//! compares the store's published records with the index and adds, replaces
+//! and deletes the differences, then commits with a payload naming the store
+//! state it reflects (a digest of every published id and hash), the
+//! vocabularies and the index format. At start-up a payload that differs
+//! from the store means a resync (or a rebuild, when the vocabularies or the
+//! format changed), so the index is never silently stale. Readers search a
+//! committed snapshot while a sync writes.
+
+pub mod analysis;
+pub mod codes;
+pub mod document;
+pub mod query;
+pub mod schema;
+pub mod vocab;
+
+use crate::config::Config;
+use crate::harvest::RecordKind;
+use crate::store::{CatalogStore, PublishedRecord, StoreError};
+use document::{build_document, summarise, RecordOrigin, RecordSummary};
+pub use query::{SearchQuery, SearchResults};
+use schema::{Fields, INDEX_FORMAT};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use tantivy::schema::Value;
+use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use thiserror::Error;
+pub use vocab::Vocabulary;
+
+#[derive(Debug, Error)]
+pub enum IndexError {
+    #[error("search index at {path}: {message}")]
+    Open { path: String, message: String },
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Store(#[from] StoreError),
+    #[error("vocabulary {origin}: {message}")]
+    Vocabulary { origin: String, message: String },
+    #[error("{parameter}: {message}")]
+    BadParameter { parameter: String, message: String },
+    #[error("search index: {0}")]
+    Internal(String),
+}
+
+impl IndexError {
+    pub fn bad(parameter: &str, message: impl Into<String>) -> Self {
+        IndexError::BadParameter {
+            parameter: parameter.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+/// What the index says about the store state it reflects (the commit payload).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct IndexState {
+    pub format: u32,
+    pub vocabulary: String,
+    /// Digest of the published records (ids and content hashes) indexed.
+    pub store: String,
+    pub documents: usize,
+    pub synced_at: String,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub added: usize,
+    pub replaced: usize,
+    pub deleted: usize,
+    pub unchanged: usize,
+    /// True when the whole index was rebuilt.
+    pub rebuilt: bool,
+}
+
+impl SyncReport {
+    pub fn changed(&self) -> bool {
+        self.added + self.replaced + self.deleted > 0 || self.rebuilt
+    }
+}
+
+/// Per-source settings the index needs: the validation profile a published
+/// record conforms to.
+#[derive(Debug, Clone, Default)]
+pub struct SourceProfiles(pub HashMap<String, String>);
+
+impl SourceProfiles {
+    pub fn from_config(config: &Config) -> Self {
+        SourceProfiles(
+            config
+                .sources
+                .iter()
+                .filter_map(|s| s.profile.clone().map(|p| (s.name.clone(), p)))
+                .collect(),
+        )
+    }
+}
+
+/// The record kinds search finds.
+fn searchable(kind: Option<RecordKind>) -> Option<&'static str> {
+    match kind? {
+        RecordKind::Dataset => Some("dataset"),
+        RecordKind::DatasetSeries => Some("dataset series"),
+        RecordKind::DataService => Some("data service"),
+        RecordKind::Catalog | RecordKind::Unattached => None,
+    }
+}
+
+/// Digest of the published records the index should hold.
+fn store_digest(records: &[&PublishedRecord]) -> String {
+    let mut hasher = Sha256::new();
+    for record in records {
+        hasher.update(record.id.as_bytes());
+        hasher.update(b" ");
+        hasher.update(record.hash.as_bytes());
+        hasher.update(b"\n");
+    }
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// Writer heap: enough for fast bulk indexing, small next to the store.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+/// The search index and what searching needs beside it.
+pub struct SearchIndex {
+    index: Index,
+    reader: IndexReader,
+    fields: Fields,
+    vocab: Arc<Vocabulary>,
+    location: String,
+    /// One sync at a time.
+    writing: Mutex<()>,
+    /// Publisher names by IRI, for facet labels (filled on demand).
+    publisher_names: RwLock<HashMap<String, Vec<document::LangText>>>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when missing. An index of
+    /// another format (or unreadable) is moved aside and replaced by an
+    /// empty one, which the next sync fills.
+    pub fn open(dir: &Path, vocab: Arc<Vocabulary>) -> Result<Self, IndexError> {
+        let location = dir.display().to_string();
+        let open_error = |message: String| IndexError::Open {
+            path: location.clone(),
+            message,
+        };
+        std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+        let (schema, fields) = schema::build();
+        let index = match tantivy::directory::MmapDirectory::open(dir)
+            .map_err(|e| open_error(e.to_string()))
+            .and_then(|directory| {
+                Index::open_or_create(directory, schema.clone())
+                    .map_err(|e| open_error(e.to_string()))
+            }) {
+            Ok(index) => index,
+            Err(error) => {
+                tracing::warn!(%error, "the search index is unreadable or of another schema: rebuilding it");
+                let aside = dir.with_extension(format!(
+                    "old-{}",
+                    chrono::Utc::now().format("%Y%m%dT%H%M%S")
+                ));
+                std::fs::rename(dir, &aside).map_err(|e| open_error(e.to_string()))?;
+                std::fs::create_dir_all(dir).map_err(|e| open_error(e.to_string()))?;
+                let _ = std::fs::remove_dir_all(&aside);
+                Index::create_in_dir(dir, schema).map_err(|e| open_error(e.to_string()))?
+            }
+        };
+        Self::from_index(index, fields, vocab, location)
+    }
+
+    /// Opens an existing index for searching only (`katalog search`), never
+    /// creating or replacing it.
+    pub fn open_existing(dir: &Path, vocab: Arc<Vocabulary>) -> Result<Self, IndexError> {
+        let location = dir.display().to_string();
+        if !dir.join("meta.json").is_file() {
+            return Err(IndexError::Open {
+                path: location,
+                message: "no search index here: run `katalog harvest`, `katalog reindex` or `katalog serve` first".into(),
+            });
+        }
+        let index = Index::open_in_dir(dir).map_err(|e| IndexError::Open {
+            path: location.clone(),
+            message: e.to_string(),
+        })?;
+        let (schema, fields) = schema::build();
+        if index.schema() != schema {
+            return Err(IndexError::Open {
+                path: location,
+                message: "the index was built by another version of katalog: run `katalog reindex`"
+                    .into(),
+            });
+        }
+        Self::from_index(index, fields, vocab, location)
+    }
+
+    /// An index in memory (tests, benchmarks).
+    pub fn in_memory(vocab: Arc<Vocabulary>) -> Result<Self, IndexError> {
+        let (schema, fields) = schema::build();
+        Self::from_index(Index::create_in_ram(schema), fields, vocab, "memory".into())
+    }
+
+    fn from_index(
+        index: Index,
+        fields: Fields,
+        vocab: Arc<Vocabulary>,
+        location: String,
+    ) -> Result<Self, IndexError> {
+        analysis::register(&index);
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        Ok(Self {
+            index,
+            reader,
+            fields,
+            vocab,
+            location,
+            writing: Mutex::new(()),
+            publisher_names: RwLock::default(),
+        })
+    }
+
+    /// The index directory under a data directory.
+    pub fn dir(data_dir: &Path) -> PathBuf {
+        data_dir.join("index")
+    }
+
+    pub fn vocabulary(&self) -> &Vocabulary {
+        &self.vocab
+    }
+
+    pub fn location(&self) -> &str {
+        &self.location
+    }
+
+    /// The store state the index says it reflects.
+    pub fn state(&self) -> Result<Option<IndexState>, IndexError> {
+        let metas = self.index.load_metas()?;
+        Ok(metas
+            .payload
+            .as_deref()
+            .and_then(|p| serde_json::from_str(p).ok()))
+    }
+
+    /// Number of documents searchers see.
+    pub fn documents(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Whether the index reflects exactly the store's published records,
+    /// with the current vocabularies and format.
+    pub fn is_current(&self, store: &CatalogStore) -> Result<bool, IndexError> {
+        let records = store.published_records()?;
+        let wanted: Vec<&PublishedRecord> = records
+            .iter()
+            .filter(|r| searchable(r.kind).is_some())
+            .collect();
+        Ok(self.state()?.is_some_and(|state| {
+            state.format == INDEX_FORMAT
+                && state.vocabulary == self.vocab.fingerprint()
+                && state.store == store_digest(&wanted)
+        }))
+    }
+
+    /// The (id, content hash) of every document in the index.
+    fn indexed(&self) -> Result<HashMap<String, String>, IndexError> {
+        let searcher = self.reader.searcher();
+        let mut out = HashMap::new();
+        let (mut id, mut hash) = (String::new(), String::new());
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let (Some(ids), Some(hashes)) = (fast.str("id")?, fast.str("hash")?) else {
+                continue;
+            };
+            for doc in segment.doc_ids_alive() {
+                let (Some(i), Some(h)) = (ids.term_ords(doc).next(), hashes.term_ords(doc).next())
+                else {
+                    continue;
+                };
+                id.clear();
+                hash.clear();
+                let found = ids
+                    .ord_to_str(i, &mut id)
+                    .and_then(|a| hashes.ord_to_str(h, &mut hash).map(|b| a && b))
+                    .map_err(|e| IndexError::Internal(e.to_string()))?;
+                if found {
+                    out.insert(id.clone(), hash.clone());
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Brings the index in step with the store: adds new records, replaces
+    /// changed ones, deletes those no longer published (deleted,
+    /// quarantined-only or gone). Rebuilds everything when the vocabularies
+    /// or the index format changed since the last commit.
+    pub fn sync(
+        &self,
+        store: &CatalogStore,
+        profiles: &SourceProfiles,
+    ) -> Result<SyncReport, IndexError> {
+        let state = self.state()?;
+        let rebuild = !state
+            .as_ref()
+            .is_some_and(|s| s.format == INDEX_FORMAT && s.vocabulary == self.vocab.fingerprint())
+            && self.documents() > 0;
+        self.write(store, profiles, rebuild)
+    }
+
+    /// Rebuilds the index from the store, from scratch.
+    pub fn rebuild(
+        &self,
+        store: &CatalogStore,
+        profiles: &SourceProfiles,
+    ) -> Result<SyncReport, IndexError> {
+        self.write(store, profiles, true)
+    }
+
+    fn write(
+        &self,
+        store: &CatalogStore,
+        profiles: &SourceProfiles,
+        rebuild: bool,
+    ) -> Result<SyncReport, IndexError> {
+        let _guard = self
+            .writing
+            .lock()
+            .map_err(|_| IndexError::Internal("an earlier sync panicked".into()))?;
+        let records = store.published_records()?;
+        let wanted: Vec<&PublishedRecord> = records
+            .iter()
+            .filter(|r| searchable(r.kind).is_some())
+            .collect();
+        let digest = store_digest(&wanted);
+        let indexed = if rebuild {
+            HashMap::new()
+        } else {
+            self.indexed()?
+        };
+        let mut report = SyncReport {
+            rebuilt: rebuild,
+            ..Default::default()
+        };
+        let mut changes: Vec<&PublishedRecord> = Vec::new();
+        for record in &wanted {
+            match indexed.get(&record.id) {
+                Some(hash) if *hash == record.hash => report.unchanged += 1,
+                Some(_) => {
+                    report.replaced += 1;
+                    changes.push(record);
+                }
+                None => {
+                    report.added += 1;
+                    changes.push(record);
+                }
+            }
+        }
+        let published: std::collections::HashSet<&str> =
+            wanted.iter().map(|r| r.id.as_str()).collect();
+        let gone: Vec<&String> = indexed
+            .keys()
+            .filter(|id| !published.contains(String::as_str(id)))
+            .collect();
+        report.deleted = gone.len();
+        let current = state_matches(self.state()?, &digest, &self.vocab);
+        if !report.changed() && current {
+            return Ok(report);
+        }
+
+        let mut writer: tantivy::IndexWriter<TantivyDocument> = self.index.writer(WRITER_HEAP)?;
+        if rebuild {
+            writer.delete_all_documents()?;
+        }
+        for id in &gone {
+            writer.delete_term(Term::from_field_text(self.fields.id, id));
+        }
+        // Documents are built in parallel (store reads, summaries, labels),
+        // a chunk at a time so memory stays bounded; the writer indexes them
+        // on its own threads.
+        use rayon::prelude::*;
+        for chunk in changes.chunks(1024) {
+            let documents: Vec<TantivyDocument> = chunk
+                .par_iter()
+                .map(|record| -> Result<TantivyDocument, IndexError> {
+                    let triples = store.record_triples(&record.id)?;
+                    let origin = RecordOrigin {
+                        id: &record.id,
+                        source: &record.source,
+                        country: &record.country,
+                        profile: profiles.0.get(&record.source).map(String::as_str),
+                        kind: searchable(record.kind).unwrap_or("dataset"),
+                    };
+                    let summary = summarise(&origin, &record.resource, &triples);
+                    Ok(build_document(
+                        &summary,
+                        &record.hash,
+                        &self.fields,
+                        &self.vocab,
+                    ))
+                })
+                .collect::<Result<_, _>>()?;
+            for (record, document) in chunk.iter().zip(documents) {
+                if !rebuild {
+                    writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+                }
+                writer.add_document(document)?;
+            }
+        }
+        let state = IndexState {
+            format: INDEX_FORMAT,
+            vocabulary: self.vocab.fingerprint(),
+            store: digest,
+            documents: wanted.len(),
+            synced_at: chrono::Utc::now().to_rfc3339(),
+        };
+        let payload =
+            serde_json::to_string(&state).map_err(|e| IndexError::Internal(e.to_string()))?;
+        let mut prepared = writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        writer.wait_merging_threads()?;
+        self.reader.reload()?;
+        if let Ok(mut names) = self.publisher_names.write() {
+            names.clear();
+        }
+        Ok(report)
+    }
+
+    /// One record's summary, by id.
+    pub fn summary(&self, id: &str) -> Result<Option<RecordSummary>, IndexError> {
+        let searcher = self.reader.searcher();
+        let query = tantivy::query::TermQuery::new(
+            Term::from_field_text(self.fields.id, id),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let top = searcher.search(
+            &query,
+            &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+        )?;
+        match top.first() {
+            Some((_, address)) => self.load_summary(&searcher, *address).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    fn load_summary(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<RecordSummary, IndexError> {
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let json = doc
+            .get_first(self.fields.display)
+            .and_then(|v| v.as_str())
+            .unwrap_or("{}");
+        serde_json::from_str(json).map_err(|e| IndexError::Internal(format!("stored summary: {e}")))
+    }
+
+    /// The names of a publisher, from any record it published.
+    fn publisher_names(&self, searcher: &tantivy::Searcher, iri: &str) -> Vec<document::LangText> {
+        if let Some(names) = self
+            .publisher_names
+            .read()
+            .ok()
+            .and_then(|n| n.get(iri).cloned())
+        {
+            return names;
+        }
+        let facet = tantivy::schema::Facet::from_path(["publisher", iri]);
+        let query = tantivy::query::TermQuery::new(
+            Term::from_facet(self.fields.facets, &facet),
+            tantivy::schema::IndexRecordOption::Basic,
+        );
+        let names = searcher
+            .search(
+                &query,
+                &tantivy::collector::TopDocs::with_limit(1).order_by_score(),
+            )
+            .ok()
+            .and_then(|top| top.first().map(|(_, a)| *a))
+            .and_then(|address| self.load_summary(searcher, address).ok())
+            .and_then(|s| s.publisher.map(|p| p.names))
+            .unwrap_or_default();
+        if let Ok(mut cache) = self.publisher_names.write() {
+            cache.insert(iri.to_string(), names.clone());
+        }
+        names
+    }
+}
+
+fn state_matches(state: Option<IndexState>, digest: &str, vocab: &Vocabulary) -> bool {
+    state.is_some_and(|s| {
+        s.format == INDEX_FORMAT && s.vocabulary == vocab.fingerprint() && s.store == digest
+    })
+}
+
+/// Facet counts per dimension (value, label, count).
+pub type FacetCounts = BTreeMap<String, Vec<query::FacetValue>>;
