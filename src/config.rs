@@ -448,6 +448,28 @@ impl Config {
             }
             self.check_kind_options(source, &at)?;
         }
+        self.check_tokens()
+    }
+
+    /// `[[token]]`s: a well-formed hash, and only configured sources.
+    fn check_tokens(&self) -> Result<(), ConfigError> {
+        for (i, token) in self.tokens.iter().enumerate() {
+            let at = |field: &str| format!("token[{i}].{field}");
+            if token.sha256.len() != 64 || !token.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(self.value_error(
+                    at("sha256"),
+                    "must be the 64 hex digits of the token's SHA-256 (printf %s TOKEN | sha256sum)",
+                ));
+            }
+            for name in token.sources.iter().flatten() {
+                if self.source(name).is_none() {
+                    return Err(self.value_error(
+                        at("sources"),
+                        format!("{name:?} is not a configured source"),
+                    ));
+                }
+            }
+        }
         Ok(())
     }
 
@@ -509,23 +531,6 @@ impl Config {
                     at("dataset_query"),
                     "must be a SELECT query binding ?dataset",
                 ));
-            }
-        }
-        for (i, token) in self.tokens.iter().enumerate() {
-            let at = |field: &str| format!("token[{i}].{field}");
-            if token.sha256.len() != 64 || !token.sha256.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(self.value_error(
-                    at("sha256"),
-                    "must be the 64 hex digits of the token's SHA-256 (printf %s TOKEN | sha256sum)",
-                ));
-            }
-            for name in token.sources.iter().flatten() {
-                if self.source(name).is_none() {
-                    return Err(self.value_error(
-                        at("sources"),
-                        format!("{name:?} is not a configured source"),
-                    ));
-                }
             }
         }
         Ok(())

@@ -1464,37 +1464,31 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             Literal::from(summary.profile.as_str()),
             g.clone(),
         ));
-        for (rank, (shape, n)) in summary.top_violated_shapes.iter().enumerate() {
-            let entry = NamedNode::new_unchecked(format!("{}#violated-{rank}", node.as_str()));
-            quads.push(Quad::new(
-                node.clone(),
-                kat("violatedShape"),
-                entry.clone(),
-                g.clone(),
-            ));
-            quads.push(Quad::new(
-                entry.clone(),
-                kat("shape"),
-                NamedNode::new_unchecked(shape.as_str()),
-                g.clone(),
-            ));
-            quads.push(Quad::new(entry, kat("violations"), count(*n), g.clone()));
-        }
-        for (rank, (shape, n)) in summary.top_warned_shapes.iter().enumerate() {
-            let entry = NamedNode::new_unchecked(format!("{}#warned-{rank}", node.as_str()));
-            quads.push(Quad::new(
-                node.clone(),
-                kat("warnedShape"),
-                entry.clone(),
-                g.clone(),
-            ));
-            quads.push(Quad::new(
-                entry.clone(),
-                kat("shape"),
-                NamedNode::new_unchecked(shape.as_str()),
-                g.clone(),
-            ));
-            quads.push(Quad::new(entry, kat("warnings"), count(*n), g.clone()));
+        for (link, local, counted, shapes) in [
+            (
+                "violatedShape",
+                "violated",
+                "violations",
+                &summary.top_violated_shapes,
+            ),
+            (
+                "warnedShape",
+                "warned",
+                "warnings",
+                &summary.top_warned_shapes,
+            ),
+        ] {
+            for (rank, (shape, n)) in shapes.iter().enumerate() {
+                let entry = NamedNode::new_unchecked(format!("{}#{local}-{rank}", node.as_str()));
+                quads.push(Quad::new(node.clone(), kat(link), entry.clone(), g.clone()));
+                quads.push(Quad::new(
+                    entry.clone(),
+                    kat("shape"),
+                    NamedNode::new_unchecked(shape.as_str()),
+                    g.clone(),
+                ));
+                quads.push(Quad::new(entry, kat(counted), count(*n), g.clone()));
+            }
         }
     }
     if !run.report.is_empty() {
