@@ -113,11 +113,16 @@ impl Harvester {
             &options,
         )
         .await;
-        if report.run.outcome == RunOutcome::Success {
+        let changed = report.run.outcome == RunOutcome::Success;
+        if changed {
             self.refresh_snapshot(&report.source).await;
-            self.sync_search(&report.source).await;
         }
         drop(claim);
+        // The source is free again while the index catches up: a search
+        // sync reads the store, not the source.
+        if changed {
+            self.sync_search(&report.source).await;
+        }
         report
     }
 
