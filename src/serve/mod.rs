@@ -1,4 +1,4 @@
-//! The HTTP server: the SPARQL endpoint, search, the steward APIs and the health check.
+//! The HTTP server: the SPARQL endpoint, search, the steward APIs, the web UI and the health check.
 
 pub mod export;
 pub mod harvester;
@@ -11,6 +11,7 @@ pub mod search;
 pub mod sources;
 pub mod sparql;
 pub mod trigger;
+pub mod ui;
 pub mod void;
 pub mod worker;
 
@@ -120,6 +121,13 @@ pub fn router(state: AppState) -> Router {
         .max_age(Duration::from_secs(86400));
     let max_body = state.config.server.max_body_bytes;
     Router::new()
+        // The web UI (src/serve/ui).
+        .route("/", get(ui::search_page::search))
+        .route(
+            "/validate",
+            get(ui::validate_page::form).post(ui::validate_page::submit),
+        )
+        .route("/static/{file}", get(ui::static_file))
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
