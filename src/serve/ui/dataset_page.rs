@@ -299,7 +299,9 @@ impl<'a> View<'a> {
             Term::Literal(literal) => self.literal_value(literal),
             Term::NamedNode(node) => {
                 let iri = node.as_str();
-                let safe = iri.starts_with("http://") || iri.starts_with("https://");
+                let safe = ["http://", "https://", "mailto:", "tel:"]
+                    .iter()
+                    .any(|scheme| iri.starts_with(scheme));
                 let key = format!("<{iri}>");
                 let label = self.concept_label(iri);
                 if label.is_none()
@@ -669,6 +671,22 @@ mod tests {
         assert_eq!(title["values"][0]["text"], "Kreftdata");
         assert_eq!(title["other_values"][0]["text"], "Cancer data");
         assert_eq!(ctx["rdf"][0]["href"], "http://k/datasets/ab.ttl");
+        let html = super::super::render_page("dataset.html", &page, ctx).unwrap();
+        assert!(html.contains("<h1>Kreftdata</h1>"), "{html}");
+        assert!(
+            html.contains("<dt title=\"http://purl.org/dc/terms/title\">Tittel</dt>"),
+            "{html}"
+        );
+        assert!(html.contains("<h3>Registeret</h3>"), "{html}");
+        assert!(
+            html.contains("href=\"mailto:post@example.no\"")
+                || html.contains(">mailto:post@example.no<"),
+            "{html}"
+        );
+        assert!(
+            html.contains("Cancer data"),
+            "other languages are kept: {html}"
+        );
     }
 
     #[test]

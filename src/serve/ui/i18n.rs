@@ -196,6 +196,7 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ("filter.modified_after_value", "modified after", "endret etter"),
     ("filter.temporal_from_value", "covers from", "dekker fra"),
     ("filter.temporal_to_value", "covers to", "dekker til"),
+    ("filter.profile_value", "profile", "profil"),
     ("hit.publisher", "Publisher", "Utgiver"),
     ("hit.country", "Country", "Land"),
     ("hit.access", "Access", "Tilgang"),
@@ -245,8 +246,8 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ),
     (
         "dataset.warnings",
-        "Recommended properties that are missing count against the quality score below.",
-        "Anbefalte egenskaper som mangler trekker ned kvalitetspoengene nedenfor.",
+        "Recommended properties that are missing lower the quality score.",
+        "Anbefalte egenskaper som mangler, gir lavere kvalitetspoeng.",
     ),
     ("dataset.quality", "Metadata quality", "Metadatakvalitet"),
     ("dataset.no_quality", "No quality score was computed.", "Ingen kvalitetspoeng er beregnet."),
@@ -267,6 +268,7 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ("dataset.back", "Back to search", "Tilbake til søket"),
     ("dataset.resource", "Identifier (IRI)", "Identifikator (IRI)"),
     ("dataset.more", "more", "flere"),
+    ("dataset.other_languages", "In other languages", "På andre språk"),
     // Validation page
     ("validate.title", "Validate metadata", "Valider metadata"),
     (

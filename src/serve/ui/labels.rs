@@ -10,6 +10,8 @@ const FOAF: &str = "http://xmlns.com/foaf/0.1/";
 const VCARD: &str = "http://www.w3.org/2006/vcard/ns#";
 const HEALTH: &str = "http://healthdataportal.eu/ns/health#";
 const ADMS: &str = "http://www.w3.org/ns/adms#";
+const CV: &str = "http://data.europa.eu/m8g/";
+const DCATAP: &str = "http://data.europa.eu/r5r/";
 
 /// (namespace, local name, English, Norwegian), in the order pages list them.
 static PROPERTIES: &[(&str, &str, &str, &str)] = &[
@@ -184,6 +186,38 @@ static PROPERTIES: &[(&str, &str, &str, &str)] = &[
         "Checksum",
         "Sjekksum",
     ),
+    (CV, "contactPoint", "Contact point", "Kontaktpunkt"),
+    (CV, "contactPage", "Contact page", "Kontaktside"),
+    (CV, "email", "E-mail", "E-post"),
+    (CV, "telephone", "Telephone", "Telefon"),
+    (CV, "hasLegalResource", "Legal resource", "Rettskilde"),
+    (
+        DCATAP,
+        "applicableLegislation",
+        "Applicable legislation",
+        "Gjeldende regelverk",
+    ),
+    (DCATAP, "availability", "Availability", "Tilgjengelighet"),
+    (
+        HEALTH,
+        "hasStructuredData",
+        "Has structured data",
+        "Har strukturerte data",
+    ),
+    (HEALTH, "hasVariables", "Variables", "Variabler"),
+    (
+        HEALTH,
+        "personalData",
+        "Personal data",
+        "Personopplysninger",
+    ),
+    (HEALTH, "purpose", "Purpose", "Formål"),
+    (
+        HEALTH,
+        "trustedDataHolder",
+        "Trusted data holder",
+        "Betrodd dataholder",
+    ),
 ];
 
 /// (class IRI, English, Norwegian).
@@ -244,6 +278,23 @@ static CLASSES: &[(&str, &str, &str)] = &[
         "Rights statement",
         "Rettighetserklæring",
     ),
+    (
+        "http://purl.org/dc/terms/ProvenanceStatement",
+        "Provenance statement",
+        "Opphavserklæring",
+    ),
+    (
+        "http://data.europa.eu/m8g/ContactPoint",
+        "Contact point",
+        "Kontaktpunkt",
+    ),
+    (
+        "http://www.w3.org/ns/csvw#TableGroup",
+        "Table group",
+        "Tabellgruppe",
+    ),
+    ("http://www.w3.org/ns/csvw#Table", "Table", "Tabell"),
+    ("http://www.w3.org/ns/csvw#Column", "Column", "Kolonne"),
 ];
 
 /// A property's name: from the table, else its local name in words.
