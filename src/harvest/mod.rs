@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod format;
 pub mod hydra;
 pub mod netguard;
+pub mod push;
 pub mod record;
 pub mod sparql_source;
 pub mod split;
@@ -623,6 +624,10 @@ async fn collect_pages(
         crate::config::SourceKind::Ckan => {
             ckan::collect(&pages, source, &location, &progress).await
         }
+        crate::config::SourceKind::Push => Err(HarvestError::Protocol {
+            location: source.name.clone(),
+            message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
+        }),
     }
 }
 

@@ -7,9 +7,11 @@ pub mod linked_data;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
+pub mod records;
 pub mod search;
 pub mod sources;
 pub mod sparql;
+pub mod steward;
 pub mod trigger;
 pub mod ui;
 pub mod void;
@@ -116,7 +118,13 @@ impl IntoResponse for ServeError {
 pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(Duration::from_secs(86400));
     let max_body = state.config.server.max_body_bytes;
@@ -148,6 +156,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/sources/{name}/harvest",
             axum::routing::post(trigger::trigger),
+        )
+        .route("/sources", get(steward::list))
+        .route("/sources/{name}", get(steward::source))
+        .route(
+            "/api/records/{id}",
+            axum::routing::put(records::put).delete(records::delete),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -8,6 +8,7 @@
 pub mod duplicates;
 pub mod lexical;
 pub mod published;
+pub mod push;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
@@ -41,6 +42,9 @@ pub struct PreparedRecord {
     pub quarantine: Option<Quarantine>,
     /// The metadata quality of this version (datasets and series only).
     pub quality: Option<QualityScore>,
+    /// The publisher's own id of a pushed record (`PUT /api/records/{id}`),
+    /// written as `kat:localId` on its catalogue record.
+    pub local_id: Option<String>,
 }
 
 impl PreparedRecord {
@@ -51,6 +55,7 @@ impl PreparedRecord {
             graph,
             quarantine: None,
             quality: None,
+            local_id: None,
         }
     }
 }
@@ -269,6 +274,7 @@ struct Terms {
     minted: NamedNode,
     stale: NamedNode,
     quarantined_hash: NamedNode,
+    local_id: NamedNode,
 }
 
 impl Terms {
@@ -293,6 +299,7 @@ impl Terms {
             minted: n(&ns::kat("mintedFromBlankNode")),
             stale: n(&ns::kat("stale")),
             quarantined_hash: n(&ns::kat("quarantinedHash")),
+            local_id: n(&ns::kat("localId")),
         }
     }
 }
@@ -382,9 +389,23 @@ impl CatalogStore {
         options: &ApplyOptions,
     ) -> Result<(), StoreError> {
         let t = Terms::new();
-        let now = Utc::now();
         let existing = stored_records(&self.store, &t, &source.iri())?;
-        let plan = RunPlan::new(&existing, records);
+        self.apply_planned(source, run, records, options, &existing)
+    }
+
+    /// Applies a run against `existing`, the stored records it may touch:
+    /// those of `existing` absent from `records` are tombstoned.
+    fn apply_planned(
+        &self,
+        source: &SourceMeta,
+        run: &mut HarvestRun,
+        records: &[PreparedRecord],
+        options: &ApplyOptions,
+        existing: &HashMap<String, StoredRecord>,
+    ) -> Result<(), StoreError> {
+        let t = Terms::new();
+        let now = Utc::now();
+        let plan = RunPlan::new(existing, records);
         run.counts = plan.counts;
         run.outcome = if plan.counts.is_unchanged() {
             RunOutcome::Unchanged
@@ -462,6 +483,7 @@ impl CatalogStore {
             for quad in changing_quads(&t, run, record, now) {
                 tx.insert(&quad);
             }
+            set_local_id(&mut tx, &t, record)?;
             for quad in quality_quads(record, &g) {
                 tx.insert(&quad);
             }
@@ -541,6 +563,9 @@ impl CatalogStore {
             };
             for quad in marks {
                 tx.insert(&quad);
+            }
+            if stored.is_some() {
+                set_local_id(&mut tx, &t, record)?;
             }
             tx.insert(&Quad::new(
                 node,
@@ -1231,6 +1256,14 @@ fn new_record_quads(
         ),
         Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
     ];
+    if let Some(local) = &record.local_id {
+        quads.push(Quad::new(
+            node.clone(),
+            t.local_id.clone(),
+            Literal::from(local.as_str()),
+            g.clone(),
+        ));
+    }
     if record.graph.minted {
         quads.push(Quad::new(
             node,
@@ -1332,6 +1365,27 @@ fn changing_quads(
         Quad::new(node.clone(), t.generated_by.clone(), run.iri(), g.clone()),
         Quad::new(node, t.state.clone(), Literal::from(PUBLISHED), g),
     ]
+}
+
+/// A pushed record's `kat:localId`, replacing any earlier one (a local id
+/// may be rebound to a record whose earlier binding was deleted).
+fn set_local_id(
+    tx: &mut Transaction<'_>,
+    t: &Terms,
+    record: &PreparedRecord,
+) -> Result<(), StorageError> {
+    let Some(local) = &record.local_id else {
+        return Ok(());
+    };
+    let node = record_iri(&record.id);
+    remove_values(tx, t, &node, &t.local_id)?;
+    tx.insert(&Quad::new(
+        node,
+        t.local_id.clone(),
+        Literal::from(local.as_str()),
+        GraphName::NamedNode(t.records_graph.clone()),
+    ));
+    Ok(())
 }
 
 fn remove_values(
