@@ -173,6 +173,8 @@ async fn html_pages_over_http() {
         "Tittel</dt>",
         ".ttl\"",
         "Først høstet",
+        " advarsler",
+        "Samlet",
     ] {
         assert!(html.contains(text), "{text} in {html}");
     }

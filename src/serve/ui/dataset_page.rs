@@ -494,10 +494,9 @@ pub fn context(
         q.sort_by_key(|(m, _)| (m != "overallScore", m.clone()));
         q.into_iter()
             .map(|(metric, score)| {
-                let label = match lang.text(&format!("quality.{metric}")) {
-                    "" => metric.clone(),
-                    text => text.to_string(),
-                };
+                let label = lang
+                    .lookup(&format!("quality.{metric}"))
+                    .map_or_else(|| metric.clone(), str::to_string);
                 json!({"metric": metric, "label": label,
                        "percent": (score * 100.0).round() as i64})
             })
@@ -570,9 +569,29 @@ pub async fn response(
             .find(|s| s.name == name)
             .and_then(|s| s.profile.clone())
     });
+    // The record checked again against its source's profile, for the
+    // warnings it was published with (violations would have held it back).
+    let checks = match (&profile, entry.state) {
+        (Some(name), PublicState::Published) => {
+            let profiles = state.profiles.clone();
+            let store = state.store.clone();
+            let id = entry.id.clone();
+            let name = name.clone();
+            tokio::task::spawn_blocking(move || -> Option<Value> {
+                let profile = profiles.get(&name).ok()?;
+                let triples = store.record_triples(&id).ok()?;
+                let report = crate::steward::validate_records("this record", triples, &profile);
+                Some(super::validate_page::report_context(&report))
+            })
+            .await
+            .ok()
+            .flatten()
+        }
+        _ => None,
+    };
     let vocabularies = Vocabularies::of(state);
     let mut page = Page::new(lang, &path, query, String::new(), "dataset");
-    let context = context(
+    let mut context = context(
         base,
         entry,
         resource,
@@ -583,6 +602,9 @@ pub async fn response(
         &page,
     );
     page.title = context["title"].as_str().unwrap_or("").to_string();
+    if let Some(checks) = checks {
+        context["checks"] = checks;
+    }
     super::respond(
         axum::http::StatusCode::OK,
         "dataset.html",

@@ -83,19 +83,24 @@ impl Lang {
             .unwrap_or(Lang::En)
     }
 
-    /// The UI string of a key, or the key itself when it has none (a test
-    /// keeps that from happening for the templates' keys).
+    /// The UI string of a key, if there is one.
+    pub fn lookup(self, key: &str) -> Option<&'static str> {
+        STRINGS
+            .iter()
+            .find(|(k, _, _)| *k == key)
+            .map(|(_, en, nb)| match self {
+                Lang::En => *en,
+                Lang::Nb => *nb,
+            })
+    }
+
+    /// The UI string of a key, or nothing (logged) when it has none; a
+    /// test keeps that from happening for the templates' keys.
     pub fn text(self, key: &str) -> &'static str {
-        match STRINGS.iter().find(|(k, _, _)| *k == key) {
-            Some((_, en, nb)) => match self {
-                Lang::En => en,
-                Lang::Nb => nb,
-            },
-            None => {
-                tracing::warn!(key, "UI string without a translation");
-                ""
-            }
-        }
+        self.lookup(key).unwrap_or_else(|| {
+            tracing::warn!(key, "UI string without a translation");
+            ""
+        })
     }
 }
 
@@ -144,6 +149,11 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ("search.submit", "Search", "Søk"),
     ("search.filters", "Filters", "Filtre"),
     ("search.apply", "Apply filters", "Bruk filtrene"),
+    (
+        "search.auto_hint",
+        "Ticking a box updates the results at once.",
+        "Når du krysser av, oppdateres treffene med en gang.",
+    ),
     ("search.clear", "Clear all", "Fjern alle"),
     ("search.active", "Active filters", "Aktive filtre"),
     ("search.remove", "Remove filter", "Fjern filteret"),
@@ -286,6 +296,9 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ("validate.conforms", "Conforms", "Gyldig"),
     ("validate.not_conforms", "Does not conform", "Ikke gyldig"),
     ("validate.records", "records checked", "poster sjekket"),
+    ("validate.records_one", "record checked", "post sjekket"),
+    ("validate.violations_one", "violation", "brudd"),
+    ("validate.warnings_one", "warning", "advarsel"),
     ("validate.clean", "without remarks", "uten merknader"),
     ("validate.violations", "violations", "brudd"),
     ("validate.warnings", "warnings", "advarsler"),

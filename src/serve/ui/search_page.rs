@@ -252,11 +252,8 @@ pub fn context(
             let kind = if FACETS.contains(&k.as_str()) {
                 lang.text(&format!("facet.{k}")).to_string()
             } else {
-                let key = format!("filter.{k}_value");
-                match lang.text(&key) {
-                    "" => k.clone(),
-                    text => text.to_string(),
-                }
+                lang.lookup(&format!("filter.{k}_value"))
+                    .map_or_else(|| k.clone(), str::to_string)
             };
             json!({"name": k, "kind": kind, "label": label_of(k, v), "href": query.without(k, v)})
         })
