@@ -124,6 +124,7 @@ const WORDS: &[(&str, &str, &str)] = &[
     ("language", "Language", "Språk"),
     ("json", "The same as JSON", "Det samme som JSON"),
     ("shown_of", "shown of", "vist av"),
+    ("skip", "Skip to content", "Gå til innholdet"),
 ];
 
 /// The words of one language, for the templates (`t.key`).

@@ -295,7 +295,8 @@ fn grouped(store: &Store, source: &str, group: &str) -> Result<Vec<Value>, Serve
                  OPTIONAL {{ ?r sh:resultMessage ?message }}
                }}
                BIND(COALESCE(STR({group}), \"\") AS ?key)
-             }} GROUP BY ?key ?severity ORDER BY DESC(?results) ?key LIMIT 50"
+             }} GROUP BY ?key ?severity
+             ORDER BY DESC(?severity = sh:Violation) DESC(?results) ?key LIMIT 50"
         ),
     )?;
     Ok(rows
@@ -307,7 +308,7 @@ fn grouped(store: &Store, source: &str, group: &str) -> Result<Vec<Value>, Serve
             let severity = literal(row.get("severity")).unwrap_or_default();
             json!({
                 "key": key,
-                "label": if key.is_empty() { String::from("—") } else if key.starts_with("http") { crate::steward::compact(&key) } else { key.clone() },
+                "label": label(&key),
                 "severity": severity.rsplit('#').next().unwrap_or_default(),
                 "results": count(row.get("results")),
                 "records": count(row.get("records")),
@@ -316,6 +317,25 @@ fn grouped(store: &Store, source: &str, group: &str) -> Result<Vec<Value>, Serve
             })
         })
         .collect())
+}
+
+/// A readable name for an IRI: its prefixed form (`dct:title`), else its
+/// local name (a shape's `Dataset-title-mandatory`); "—" for none.
+fn label(iri: &str) -> String {
+    if iri.is_empty() {
+        return "—".into();
+    }
+    if !iri.starts_with("http") {
+        return iri.to_string();
+    }
+    let compact = crate::steward::compact(iri);
+    if !compact.starts_with('<') {
+        return compact;
+    }
+    iri.rsplit(['#', '/'])
+        .find(|part| !part.is_empty())
+        .unwrap_or(iri)
+        .to_string()
 }
 
 fn tombstones(store: &Store, source: &str) -> Result<(u64, Vec<Value>), ServeError> {
@@ -456,8 +476,8 @@ pub async fn source(
             by_shape => v(by_shape),
             by_property => v(by_property),
             warned => v(report["top_warned_shapes"].as_array().cloned().unwrap_or_default().into_iter().map(|mut w| {
-                let label = w["shape"].as_str().map(crate::steward::compact);
-                w["label"] = json!(label);
+                let shape = w["shape"].as_str().map(label);
+                w["label"] = json!(shape);
                 w
             }).collect::<Vec<_>>()),
             quarantined => v(report["quarantined"].as_array().cloned().unwrap_or_default().into_iter().map(|mut r| {
@@ -465,7 +485,7 @@ pub async fn source(
                     for result in results {
                         for key in ["path", "shape", "focus_node", "value"] {
                             if let Some(iri) = result[key].as_str().filter(|v| v.starts_with("http")) {
-                                result[format!("{key}_label")] = json!(crate::steward::compact(iri));
+                                result[format!("{key}_label")] = json!(label(iri));
                             }
                         }
                     }
@@ -511,6 +531,17 @@ mod tests {
         assert!(svg.starts_with("<svg") && svg.contains("polyline"));
         assert!(svg.contains("a&lt;b") && svg.contains("q&amp;q"));
         assert!(svg.contains("50.0 → 75.0"));
+    }
+
+    #[test]
+    fn labels_are_short() {
+        assert_eq!(label("http://purl.org/dc/terms/title"), "dct:title");
+        assert_eq!(
+            label("https://w3id.org/katalog/shapes/dcat-ap-3#Dataset-issued-datatype"),
+            "Dataset-issued-datatype"
+        );
+        assert_eq!(label(""), "—");
+        assert_eq!(label("_:b0"), "_:b0");
     }
 
     #[test]
