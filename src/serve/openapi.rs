@@ -435,6 +435,9 @@ mod tests {
     #[test]
     fn every_registered_route_is_documented_or_excluded() {
         const NOT_JSON: &[&str] = &[
+            "/",
+            "/validate",
+            "/static/{file}",
             "/sparql",
             "/catalog",
             "/catalog.ttl",

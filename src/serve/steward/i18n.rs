@@ -61,6 +61,9 @@ impl Lang {
 const WORDS: &[(&str, &str, &str)] = &[
     ("sources_title", "Sources", "Kilder"),
     ("dashboard", "Steward dashboard", "Forvalteroversikt"),
+    ("site_nav", "Site", "Nettsted"),
+    ("nav_search", "Search", "Søk"),
+    ("nav_validate", "Validate", "Valider"),
     ("intro", "Every configured source with its schedule, its last runs and the metadata quality of its records.", "Alle konfigurerte kilder med tidsplan, siste kjøringer og metadatakvaliteten til postene."),
     ("source", "Source", "Kilde"),
     ("kind", "Kind", "Type"),

@@ -126,6 +126,7 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ),
     ("nav.search", "Search", "Søk"),
     ("nav.validate", "Validate", "Valider"),
+    ("nav.sources", "Sources", "Kilder"),
     ("nav.catalog", "DCAT-AP export", "DCAT-AP-eksport"),
     ("nav.sparql", "SPARQL", "SPARQL"),
     ("nav.api", "API", "API"),
