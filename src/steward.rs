@@ -14,6 +14,7 @@ use crate::validate::{DataGraph, DataGraphBuilder, Severity, ValidationReport, V
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxrdf::{Graph, NamedNode, Term, Triple};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 mod writer;
