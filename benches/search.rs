@@ -53,10 +53,7 @@ fn main() {
                 generator = PathBuf::from(value);
                 i += 1;
             }
-            "--reuse-index" => {
-                reuse_index = true;
-                i -= 1;
-            }
+            "--reuse-index" => reuse_index = true,
             _ => {} // cargo passes --bench
         }
         i += 1;
