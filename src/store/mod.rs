@@ -20,7 +20,9 @@ use oxigraph::model::{
 };
 use oxigraph::store::{StorageError, Store, Transaction};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -29,6 +31,11 @@ pub enum StoreError {
     Open { path: String, source: StorageError },
     #[error("store error: {0}")]
     Storage(#[from] StorageError),
+    #[error("store state token {path}: {source}")]
+    StateToken {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// A record ready to be stored: its graph, id and content hash.
@@ -253,6 +260,83 @@ pub struct PublishedRecord {
 #[derive(Clone)]
 pub struct CatalogStore {
     store: Store,
+    /// The store-state token: see [`CatalogStore::state_token`].
+    state: Arc<StateToken>,
+}
+
+/// Where the store-state token is kept: a file beside an on-disk store
+/// (written durably, so it survives what the store survives), memory for an
+/// in-memory one.
+enum StateToken {
+    File(PathBuf),
+    Memory(Mutex<Option<String>>),
+}
+
+/// A token no earlier state had: time, process and a counter.
+fn fresh_state_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{:x}-{:x}-{:x}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl StateToken {
+    fn beside(path: &Path) -> Self {
+        let file = match path.file_name() {
+            Some(name) => path.with_file_name(format!("{}.state-token", name.to_string_lossy())),
+            None => path.join("katalog.state-token"),
+        };
+        StateToken::File(file)
+    }
+
+    fn read(&self) -> Result<Option<String>, StoreError> {
+        match self {
+            StateToken::File(file) => match std::fs::read_to_string(file) {
+                Ok(text) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(StoreError::StateToken {
+                    path: file.display().to_string(),
+                    source: e,
+                }),
+            },
+            StateToken::Memory(token) => Ok(token.lock().map(|t| t.clone()).unwrap_or_default()),
+        }
+    }
+
+    /// Replaces the token, durably: a temporary file synced, renamed over
+    /// the old one, the directory synced.
+    fn write(&self, token: &str) -> Result<(), StoreError> {
+        match self {
+            StateToken::File(file) => {
+                let error = |source: std::io::Error| StoreError::StateToken {
+                    path: file.display().to_string(),
+                    source,
+                };
+                let temporary = file.with_extension("state-token.new");
+                {
+                    let mut out = std::fs::File::create(&temporary).map_err(error)?;
+                    std::io::Write::write_all(&mut out, token.as_bytes()).map_err(error)?;
+                    out.sync_all().map_err(error)?;
+                }
+                std::fs::rename(&temporary, file).map_err(error)?;
+                if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::File::open(dir)
+                        .and_then(|d| d.sync_all())
+                        .map_err(error)?;
+                }
+                Ok(())
+            }
+            StateToken::Memory(current) => {
+                if let Ok(mut current) = current.lock() {
+                    *current = Some(token.to_string());
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 struct Terms {
@@ -335,7 +419,10 @@ impl CatalogStore {
             path: path.display().to_string(),
             source,
         })?;
-        Ok(Self { store })
+        Ok(Self {
+            store,
+            state: Arc::new(StateToken::beside(path)),
+        })
     }
 
     /// Opens a store another process may be writing to, for reading only.
@@ -344,13 +431,49 @@ impl CatalogStore {
             path: path.display().to_string(),
             source,
         })?;
-        Ok(Self { store })
+        // Read-only: never changes the store, so its own token is enough.
+        Ok(Self {
+            store,
+            state: Arc::new(StateToken::Memory(Mutex::new(None))),
+        })
     }
 
     pub fn in_memory() -> Result<Self, StoreError> {
         Ok(Self {
             store: Store::new()?,
+            state: Arc::new(StateToken::Memory(Mutex::new(None))),
         })
+    }
+
+    /// The store-state token: a value that changes before every change to
+    /// the published records (a harvest run that adds, changes, deletes or
+    /// quarantines records; a duplicate resolution that changes an
+    /// outcome). Whatever mirrors the store (the search index) saves the
+    /// token it read before reading the store, and is current while the
+    /// token is the same: a crash during a change leaves the new token, so a
+    /// mirror is never taken for current after one. `None` until the first
+    /// change or [`CatalogStore::ensure_state_token`].
+    pub fn state_token(&self) -> Result<Option<String>, StoreError> {
+        self.state.read()
+    }
+
+    /// The state token, creating one when the store has none yet (a store
+    /// written before tokens existed).
+    pub fn ensure_state_token(&self) -> Result<String, StoreError> {
+        if let Some(token) = self.state.read()? {
+            return Ok(token);
+        }
+        let token = fresh_state_token();
+        self.state.write(&token)?;
+        Ok(token)
+    }
+
+    /// Called before any change to the published records: a new token,
+    /// durably written, so that no mirror saved with the old one is taken
+    /// for current once the change (or part of it) is in the store.
+    /// Every writer of the records graph must call it first.
+    pub fn mark_changing(&self) -> Result<(), StoreError> {
+        self.state.write(&fresh_state_token())
     }
 
     /// The underlying Oxigraph store, for SPARQL.
@@ -435,6 +558,10 @@ impl CatalogStore {
         }
         let only_adds =
             plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
+        if !(only_adds && plan.fresh.is_empty()) {
+            // Before the change: a crash within it leaves a new token.
+            self.mark_changing()?;
+        }
 
         if !plan.fresh.is_empty() || only_adds {
             let mut loader = self.store.bulk_loader();
