@@ -952,6 +952,7 @@ impl SearchIndex {
             "access" => concept(ACCESS_SCHEME),
             "format" => concept(FORMAT_SCHEME),
             "licence" => concept(LICENCE_SCHEME),
+            "disease" => Some(self.disease_label(value, lang).label),
             "disease_chapter" => vocab
                 .label(&chapter_iri(value), lang)
                 .or_else(|| chapter_title(value))

@@ -181,6 +181,7 @@ pub static STRINGS: &[(&str, &str, &str)] = &[
     ("page.current", "Page", "Side"),
     ("page.of", "of", "av"),
     ("facet.country", "Country", "Land"),
+    ("facet.disease", "Disease", "Sykdom"),
     ("facet.disease_chapter", "Disease chapter (ICD-10)", "Sykdomskapittel (ICD-10)"),
     ("facet.health_category", "Health category", "Helsekategori"),
     ("facet.health_theme", "Health theme", "Helsetema"),

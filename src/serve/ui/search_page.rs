@@ -14,8 +14,9 @@ use axum::response::Response;
 use serde_json::{json, Value};
 
 /// The facets the page shows, in order.
-pub const FACETS: [&str; 9] = [
+pub const FACETS: [&str; 10] = [
     "country",
+    "disease",
     "disease_chapter",
     "health_category",
     "health_theme",
@@ -336,7 +337,9 @@ pub fn context(
         .collect();
     json!({
         "q": field("q"),
-        "disease": field("disease"),
+        // Every `disease` of the query is a checked box of the disease facet;
+        // the text input is for adding another code.
+        "disease": "",
         "age_from": field("age_from"),
         "age_to": field("age_to"),
         "min_individuals": field("min_individuals"),
