@@ -361,20 +361,7 @@ pub fn sections(report: &DocumentReport) -> (Vec<ReportSection>, usize) {
             clean += 1;
             continue;
         }
-        let heading = match (&record.kind, &record.resource) {
-            (Some(kind), Some(resource)) => {
-                let mut name = kind.label().to_string();
-                if let Some(first) = name.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                let iri = resource.as_str();
-                match &record.title {
-                    Some(title) => format!("{name} <{iri}> {title:?}"),
-                    None => format!("{name} <{iri}> (no title)"),
-                }
-            }
-            _ => format!("Document {}", report.source),
-        };
+        let heading = writer::record_heading(record, &report.source);
         let violations = record.report.violations();
         let warnings = record.report.results.len() - violations;
         // Group by severity (violations first), then by path.
