@@ -159,6 +159,36 @@ async fn dashboard_shows_sources_runs_problems_and_trend() {
         nb.contains("href=\"?lang=en\""),
         "the switch back to English"
     );
+    // One language choice for the whole site: the switch sets the `lang`
+    // cookie, and a researcher page's cookie keeps the dashboard in that
+    // language even when the browser asks for English.
+    let switched = client()
+        .get(server.url("/sources?lang=nb"))
+        .send()
+        .await
+        .expect("GET");
+    let cookie = switched
+        .headers()
+        .get("set-cookie")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    assert!(cookie.starts_with("lang=nb"), "switch cookie: {cookie:?}");
+    assert_eq!(
+        switched.headers().get("content-language").unwrap(),
+        "nb",
+        "Content-Language"
+    );
+    let remembered = client()
+        .get(server.url("/sources"))
+        .header("Cookie", "lang=nb")
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .unwrap();
+    assert!(remembered.contains("<h1>Kilder</h1>"), "the cookie wins");
     let (status, _) = page(&server, "/sources/nope", None).await;
     assert_eq!(status, 404);
 }

@@ -1,61 +1,9 @@
-//! The steward pages' words in English and Norwegian Bokmål, chosen by
-//! `?lang=` (en, nb) or else the request's Accept-Language.
+//! The steward pages' words in English and Norwegian Bokmål. The language
+//! is chosen as on every other page (`?lang=`, then the `lang` cookie, then
+//! Accept-Language), by the researcher UI's [`Lang`].
 
-use axum::http::{header, HeaderMap};
+pub use crate::serve::ui::i18n::Lang;
 use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lang {
-    En,
-    Nb,
-}
-
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::En => "en",
-            Lang::Nb => "nb",
-        }
-    }
-
-    /// `?lang=` first; else the first Accept-Language range we speak.
-    pub fn choose(param: Option<&str>, headers: &HeaderMap) -> Lang {
-        if let Some(lang) = param.and_then(Self::parse) {
-            return lang;
-        }
-        let accept = headers
-            .get(header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let mut ranges: Vec<(f32, &str)> = accept
-            .split(',')
-            .filter_map(|part| {
-                let mut pieces = part.trim().split(';');
-                let tag = pieces.next()?.trim();
-                let q = pieces
-                    .find_map(|p| p.trim().strip_prefix("q="))
-                    .and_then(|q| q.parse::<f32>().ok())
-                    .unwrap_or(1.0);
-                Some((q, tag))
-            })
-            .collect();
-        ranges.sort_by(|a, b| b.0.total_cmp(&a.0));
-        ranges
-            .into_iter()
-            .filter(|(q, _)| *q > 0.0)
-            .find_map(|(_, tag)| Self::parse(tag))
-            .unwrap_or(Lang::En)
-    }
-
-    fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "nb" | "nn" | "no" => Some(Lang::Nb),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-}
 
 /// (key, English, Norwegian Bokmål).
 const WORDS: &[(&str, &str, &str)] = &[
@@ -141,25 +89,6 @@ pub fn words(lang: Lang) -> BTreeMap<&'static str, &'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::HeaderValue;
-
-    #[test]
-    fn language_from_parameter_then_header() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(Lang::choose(None, &headers), Lang::En);
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("de;q=0.9, nb-NO;q=0.8, en;q=0.5"),
-        );
-        assert_eq!(Lang::choose(None, &headers), Lang::Nb);
-        assert_eq!(Lang::choose(Some("en"), &headers), Lang::En);
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("en-GB, no;q=0.5"),
-        );
-        assert_eq!(Lang::choose(None, &headers), Lang::En);
-        assert_eq!(Lang::choose(Some("nb"), &headers), Lang::Nb);
-    }
 
     #[test]
     fn every_word_is_translated() {

@@ -69,20 +69,33 @@ pub struct PageParams {
     lang: Option<String>,
 }
 
-fn render(name: &str, ctx: minijinja::Value) -> Response {
+impl PageParams {
+    /// The page's language and whether `?lang=` chose it (then the answer
+    /// sets the cookie, as the researcher pages do).
+    fn lang(&self, headers: &HeaderMap) -> (Lang, bool) {
+        let asked = self.lang.as_deref();
+        (
+            Lang::choose(asked, headers),
+            asked.and_then(Lang::from_tag).is_some(),
+        )
+    }
+}
+
+fn render(name: &str, (lang, remember): (Lang, bool), ctx: minijinja::Value) -> Response {
     match templates()
         .get_template(name)
         .and_then(|template| template.render(ctx))
     {
-        Ok(html) => (
-            StatusCode::OK,
-            [
-                (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-                (header::VARY, "Accept-Language"),
-            ],
-            html,
-        )
-            .into_response(),
+        Ok(html) => {
+            let mut response = (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                html,
+            )
+                .into_response();
+            crate::serve::ui::set_language_headers(response.headers_mut(), lang, remember);
+            response
+        }
         Err(error) => ServeError::Internal(format!("rendering {name}: {error}")).into_response(),
     }
 }
@@ -219,7 +232,7 @@ fn v<T: Serialize>(value: T) -> minijinja::Value {
 /// Where a request's language choice keeps the page in that language.
 fn lang_context(lang: Lang) -> minijinja::Value {
     context! {
-        lang => lang.code(),
+        lang => lang.tag(),
         t => v(i18n::words(lang)),
         other_lang => if lang == Lang::Nb { "en" } else { "nb" },
         other_lang_name => if lang == Lang::Nb { "English" } else { "Norsk bokmål" },
@@ -232,7 +245,8 @@ pub async fn list(
     Query(params): Query<PageParams>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let chosen = params.lang(&headers);
+    let lang = chosen.0;
     let store = state.store.clone();
     let config = state.config.clone();
     let built = tokio::task::spawn_blocking(move || {
@@ -273,6 +287,7 @@ pub async fn list(
     };
     render(
         "steward/sources.html",
+        chosen,
         context! { sources => v(sources), ..lang_context(lang) },
     )
 }
@@ -425,7 +440,8 @@ pub async fn source(
     Query(params): Query<PageParams>,
     headers: HeaderMap,
 ) -> Response {
-    let lang = Lang::choose(params.lang.as_deref(), &headers);
+    let chosen = params.lang(&headers);
+    let lang = chosen.0;
     let Some(source) = state.config.source(&name).cloned() else {
         return (
             StatusCode::NOT_FOUND,
@@ -505,6 +521,7 @@ pub async fn source(
     };
     render(
         "steward/source.html",
+        chosen,
         context! { ..page, ..lang_context(lang) },
     )
 }

@@ -208,9 +208,17 @@ pub fn html_response(status: StatusCode, page: &Page, remember: bool, body: Stri
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    set_language_headers(headers, page.lang, remember);
+    response
+}
+
+/// The headers every HTML page in a chosen language carries: its language,
+/// what the choice varies on, and (after the switch, `remember`) the `lang`
+/// cookie that keeps the choice on the next pages, the steward's included.
+pub fn set_language_headers(headers: &mut HeaderMap, lang: Lang, remember: bool) {
     headers.insert(
         header::CONTENT_LANGUAGE,
-        HeaderValue::from_static(page.lang.tag()),
+        HeaderValue::from_static(lang.tag()),
     );
     headers.insert(
         header::VARY,
@@ -219,12 +227,11 @@ pub fn html_response(status: StatusCode, page: &Page, remember: bool, body: Stri
     if remember {
         if let Ok(cookie) = HeaderValue::from_str(&format!(
             "lang={}; Path=/; Max-Age=31536000; SameSite=Lax",
-            page.lang.tag()
+            lang.tag()
         )) {
             headers.insert(header::SET_COOKIE, cookie);
         }
     }
-    response
 }
 
 /// Renders and answers; a template failure is a 500 naming the template.
