@@ -329,6 +329,47 @@ pub struct ReportLine {
     pub value: String,
 }
 
+impl ReportLine {
+    /// One result in the report's words, with the rank of its severity
+    /// (violations 0, warnings 1, others 2) that orders the groups. The
+    /// text report, the streamed writer and the web page all say it so.
+    pub(crate) fn of(result: &ValidationResult, resource: Option<&NamedNode>) -> (u8, ReportLine) {
+        let rank = match result.severity {
+            Severity::Violation => 0,
+            Severity::Warning => 1,
+            _ => 2,
+        };
+        let line = ReportLine {
+            severity: severity_label(&result.severity),
+            path: result
+                .path
+                .as_ref()
+                .and_then(|p| p.as_predicate())
+                .map(|p| compact(p.as_str()))
+                .unwrap_or_else(|| "(node)".to_string()),
+            focus: match (&result.focus_node, resource) {
+                (Term::NamedNode(n), Some(r)) if n == r => String::new(),
+                (focus, _) => format!(" on {}", term_text(focus)),
+            },
+            message: explain(result),
+            value: result
+                .value
+                .as_ref()
+                .map(|v| format!(" (value {})", term_text(v)))
+                .unwrap_or_default(),
+        };
+        (rank, line)
+    }
+
+    /// The line as the text report prints it.
+    pub(crate) fn text(&self) -> String {
+        format!(
+            "  {:<9} {}{}: {}{}",
+            self.severity, self.path, self.focus, self.message, self.value
+        )
+    }
+}
+
 /// The results of one severity on one property: up to [`SAMPLES`] lines.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct ReportGroup {
@@ -365,44 +406,21 @@ pub fn sections(report: &DocumentReport) -> (Vec<ReportSection>, usize) {
         let violations = record.report.violations();
         let warnings = record.report.results.len() - violations;
         // Group by severity (violations first), then by path.
-        let mut grouped: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
+        let mut grouped: BTreeMap<(u8, String), (usize, Vec<ReportLine>)> = BTreeMap::new();
         for result in &record.report.results {
-            let rank = match result.severity {
-                Severity::Violation => 0,
-                Severity::Warning => 1,
-                _ => 2,
-            };
-            let path = result
-                .path
-                .as_ref()
-                .and_then(|p| p.as_predicate())
-                .map(|p| compact(p.as_str()))
-                .unwrap_or_else(|| "(node)".to_string());
-            grouped.entry((rank, path)).or_default().push(result);
+            let (rank, line) = ReportLine::of(result, record.resource.as_ref());
+            let (count, lines) = grouped.entry((rank, line.path.clone())).or_default();
+            *count += 1;
+            if lines.len() < SAMPLES {
+                lines.push(line);
+            }
         }
         let groups = grouped
             .into_iter()
-            .map(|((_, path), results)| ReportGroup {
-                severity: severity_label(&results[0].severity),
-                lines: results
-                    .iter()
-                    .take(SAMPLES)
-                    .map(|result| ReportLine {
-                        severity: severity_label(&result.severity),
-                        path: path.clone(),
-                        focus: match (&result.focus_node, &record.resource) {
-                            (Term::NamedNode(n), Some(r)) if n == r => String::new(),
-                            (focus, _) => format!(" on {}", term_text(focus)),
-                        },
-                        message: explain(result),
-                        value: result
-                            .value
-                            .as_ref()
-                            .map(|v| format!(" (value {})", term_text(v)))
-                            .unwrap_or_default(),
-                    })
-                    .collect(),
-                more: results.len().saturating_sub(SAMPLES),
+            .map(|((_, path), (count, lines))| ReportGroup {
+                severity: lines.first().map_or("Info", |line| line.severity),
+                more: count.saturating_sub(lines.len()),
+                lines,
                 path,
             })
             .collect();

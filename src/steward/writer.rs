@@ -8,8 +8,8 @@
 //! graph as [`super::to_rdf`] gives (results as nested blank nodes, so no
 //! blank node labels need to be made up).
 
-use super::{compact, explain, severity_label, term_text, RecordVerdict, SAMPLES};
-use crate::validate::{PropertyPath, Severity, ValidationReport, ValidationResult};
+use super::{RecordVerdict, ReportLine, SAMPLES};
+use crate::validate::{PropertyPath, ValidationReport, ValidationResult};
 use oxrdf::{Literal, NamedNode, Term};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -303,32 +303,9 @@ pub(super) fn record_heading(record: &RecordVerdict, source: &str) -> String {
 
 /// A result's group and its sample line.
 fn result_line(result: &ValidationResult, resource: Option<&NamedNode>) -> (GroupKey, String) {
-    let rank = match result.severity {
-        Severity::Violation => 0,
-        Severity::Warning => 1,
-        _ => 2,
-    };
-    let path = result
-        .path
-        .as_ref()
-        .and_then(|p| p.as_predicate())
-        .map(|p| compact(p.as_str()))
-        .unwrap_or_else(|| "(node)".to_string());
-    let focus = match (&result.focus_node, resource) {
-        (Term::NamedNode(n), Some(r)) if n == r => String::new(),
-        (focus, _) => format!(" on {}", term_text(focus)),
-    };
-    let value = result
-        .value
-        .as_ref()
-        .map(|v| format!(" (value {})", term_text(v)))
-        .unwrap_or_default();
-    let line = format!(
-        "  {:<9} {path}{focus}: {}{value}",
-        severity_label(&result.severity),
-        explain(result)
-    );
-    ((rank, path), line)
+    let (rank, line) = ReportLine::of(result, resource);
+    let text = line.text();
+    ((rank, line.path), text)
 }
 
 /// The heading line with counts, the groups with capped samples, the failures.
