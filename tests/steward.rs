@@ -156,8 +156,12 @@ async fn dashboard_shows_sources_runs_problems_and_trend() {
     let (_, nb) = page(&server, "/sources/no", Some("nb-NO,nb;q=0.9,en;q=0.5")).await;
     assert!(nb.contains("Kjørehistorikk") && nb.contains("Kvalitetsutvikling"));
     assert!(
-        nb.contains("href=\"?lang=en\""),
+        nb.contains("href=\"/sources/no?lang=en\""),
         "the switch back to English"
+    );
+    assert!(
+        nb.contains("class=\"brand\"") && nb.contains("href=\"/static/katalog.css\""),
+        "the dashboard wears the site's layout"
     );
     // One language choice for the whole site: the switch sets the `lang`
     // cookie, and a researcher page's cookie keeps the dashboard in that

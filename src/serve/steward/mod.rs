@@ -13,6 +13,7 @@
 pub mod i18n;
 
 use super::sources::{last_run, report_json, select, text};
+use super::ui::{self, Page};
 use super::{AppState, ServeError};
 use crate::config::{Config, SourceConfig};
 use axum::extract::{Path, Query, State};
@@ -20,12 +21,11 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use i18n::Lang;
-use minijinja::{context, Environment};
+use minijinja::context;
 use oxigraph::model::Term;
 use oxigraph::store::Store;
 use serde::Serialize;
 use serde_json::{json, Value};
-use std::sync::OnceLock;
 
 /// Runs shown in a source's history (and its quality trend).
 const HISTORY: usize = 30;
@@ -35,34 +35,6 @@ const LIST_RUNS: usize = 3;
 const TOMBSTONES: usize = 100;
 /// Example records named per validation group.
 const EXAMPLES: usize = 3;
-
-fn templates() -> &'static Environment<'static> {
-    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
-    ENV.get_or_init(|| {
-        let mut env = Environment::new();
-        for (name, source) in [
-            (
-                "steward/layout.html",
-                include_str!("../../../templates/steward/layout.html"),
-            ),
-            (
-                "steward/sources.html",
-                include_str!("../../../templates/steward/sources.html"),
-            ),
-            (
-                "steward/source.html",
-                include_str!("../../../templates/steward/source.html"),
-            ),
-        ] {
-            // The templates are compiled into the binary and tested: a
-            // syntax error is a bug caught by the unit tests, not input.
-            if let Err(error) = env.add_template(name, source) {
-                tracing::error!(template = name, %error, "steward template does not compile");
-            }
-        }
-        env
-    })
-}
 
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct PageParams {
@@ -81,23 +53,23 @@ impl PageParams {
     }
 }
 
-fn render(name: &str, (lang, remember): (Lang, bool), ctx: minijinja::Value) -> Response {
-    match templates()
-        .get_template(name)
-        .and_then(|template| template.render(ctx))
-    {
-        Ok(html) => {
-            let mut response = (
-                StatusCode::OK,
-                [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-                html,
-            )
-                .into_response();
-            crate::serve::ui::set_language_headers(response.headers_mut(), lang, remember);
-            response
+/// A dashboard page in the site's layout (`base.html`: the same header,
+/// navigation, language switch and footer as the researcher pages).
+fn render(
+    template: &str,
+    (lang, remember): (Lang, bool),
+    path: &str,
+    title: String,
+    ctx: minijinja::Value,
+) -> Response {
+    let page = Page::new(lang, path, Vec::new(), title, "sources");
+    let context = match serde_json::to_value(&ctx) {
+        Ok(context) => context,
+        Err(error) => {
+            return ServeError::Internal(format!("rendering {template}: {error}")).into_response()
         }
-        Err(error) => ServeError::Internal(format!("rendering {name}: {error}")).into_response(),
-    }
+    };
+    ui::respond(StatusCode::OK, template, &page, remember, context)
 }
 
 /// One run as the pages show it.
@@ -231,12 +203,7 @@ fn v<T: Serialize>(value: T) -> minijinja::Value {
 
 /// Where a request's language choice keeps the page in that language.
 fn lang_context(lang: Lang) -> minijinja::Value {
-    context! {
-        lang => lang.tag(),
-        t => v(i18n::words(lang)),
-        other_lang => if lang == Lang::Nb { "en" } else { "nb" },
-        other_lang_name => if lang == Lang::Nb { "English" } else { "Norsk bokmål" },
-    }
+    context! { w => v(i18n::words(lang)) }
 }
 
 /// `GET /sources`.
@@ -285,9 +252,16 @@ pub async fn list(
         Ok(Err(error)) => return error.into_response(),
         Err(error) => return ServeError::Internal(error.to_string()).into_response(),
     };
+    let title = i18n::words(lang)
+        .get("sources_title")
+        .copied()
+        .unwrap_or("Sources")
+        .to_string();
     render(
         "steward/sources.html",
         chosen,
+        "/sources",
+        title,
         context! { sources => v(sources), ..lang_context(lang) },
     )
 }
@@ -519,9 +493,15 @@ pub async fn source(
         Ok(Err(error)) => return error.into_response(),
         Err(error) => return ServeError::Internal(error.to_string()).into_response(),
     };
+    let title = format!(
+        "{} {name}",
+        i18n::words(lang).get("source").copied().unwrap_or("Source")
+    );
     render(
         "steward/source.html",
         chosen,
+        &format!("/sources/{name}"),
+        title,
         context! { ..page, ..lang_context(lang) },
     )
 }
@@ -532,12 +512,8 @@ mod tests {
 
     #[test]
     fn templates_compile() {
-        for name in [
-            "steward/layout.html",
-            "steward/sources.html",
-            "steward/source.html",
-        ] {
-            assert!(templates().get_template(name).is_ok(), "{name}");
+        for name in ["steward/sources.html", "steward/source.html"] {
+            assert!(ui::environment().get_template(name).is_ok(), "{name}");
         }
     }
 
