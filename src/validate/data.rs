@@ -12,7 +12,7 @@ use super::shapes::ShapeSet;
 use super::vocab;
 use super::LoadError;
 use oxrdf::{BlankNodeRef, Graph, LiteralRef, NamedNodeRef, Term, TermRef, TripleRef};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -40,7 +40,7 @@ impl AsTermRef for TermRef<'_> {
 /// A fast hash for tables whose keys are trusted (the background's terms):
 /// however a record's terms are crafted, a lookup there probes no further
 /// than the longest run of the trusted keys. Tables keyed by harvested data
-/// keep std's randomly seeded SipHash.
+/// use foldhash's per-process random seed ([`SeededHash`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FastHasher(u64);
 
@@ -88,6 +88,12 @@ impl Hasher for FastHasher {
 }
 
 pub(crate) type FastHash = BuildHasherDefault<FastHasher>;
+
+/// The hash of tables keyed by harvested data: foldhash, randomly seeded per
+/// process (so colliding terms cannot be crafted ahead of time) and several
+/// times faster than std's SipHash on IRIs, which interning hashes once per term
+/// occurrence.
+pub(crate) type SeededHash = foldhash::fast::RandomState;
 
 /// Where an [`Interner`] keeps its terms: a vector of terms, or the
 /// compact [`CompactTerms`].
@@ -246,7 +252,7 @@ impl TermStore for CompactTerms {
 /// by the hash of the borrowed term, so owned and borrowed terms are looked
 /// up alike and nothing is allocated per lookup.
 #[derive(Debug)]
-pub(crate) struct Interner<St, S = RandomState> {
+pub(crate) struct Interner<St, S = SeededHash> {
     offset: u32,
     terms: St,
     /// `hash << 32 | (index + 1)`; 0 marks an empty slot.
