@@ -61,6 +61,21 @@ impl InternedDocument {
         self.triples.push(triple);
     }
 
+    /// Adds the triples of `part` after those already here, as if they had
+    /// been added one by one (the terms get the ids they would have had).
+    pub fn append(&mut self, part: InternedDocument) {
+        let ids: Vec<Id> = part
+            .terms
+            .iter()
+            .map(|term| self.terms.insert_compact(term))
+            .collect();
+        self.triples.extend(
+            part.triples
+                .iter()
+                .map(|t| [ids[t[0] as usize], ids[t[1] as usize], ids[t[2] as usize]]),
+        );
+    }
+
     /// Drops repeated triples, keeping the first of each.
     pub fn dedup(&mut self) {
         let mut seen: std::collections::HashSet<[Id; 3]> =

@@ -333,6 +333,11 @@ impl<St: TermStore, S: BuildHasher + Default> Interner<St, S> {
         }
     }
 
+    /// The terms, in id order (the order they were first inserted).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = TermRef<'_>> + '_ {
+        (0..self.terms.count()).map(|index| self.terms.term_at(index))
+    }
+
     pub(crate) fn term(&self, id: TermId) -> Option<TermRef<'_>> {
         let index = id.checked_sub(self.offset)? as usize;
         (index < self.terms.count()).then(|| self.terms.term_at(index))
@@ -762,6 +767,30 @@ impl<'a> DataGraphBuilder<'a> {
             self.intern(triple.predicate.into()),
             self.intern(triple.object),
         ];
+        self.push(id);
+    }
+
+    /// Adds the triples of `part` (built over the same background, or none)
+    /// after those already here, as if they had been added one by one: the
+    /// terms get the ids they would have had, so a document built in pieces
+    /// and appended in order is the document built in one go.
+    pub fn append(&mut self, part: DataGraphBuilder<'_>) {
+        let ids: Vec<TermId> = part
+            .dictionary
+            .iter()
+            .map(|term| self.intern(term))
+            .collect();
+        let offset = part.offset;
+        let map = |id: TermId| match id.checked_sub(offset) {
+            Some(index) => ids[index as usize],
+            None => id,
+        };
+        for [s, p, o] in part.ids {
+            self.push([map(s), map(p), map(o)]);
+        }
+    }
+
+    fn push(&mut self, id: [TermId; 3]) {
         // A triple the background already has would only duplicate answers.
         if let Some(bg) = self.background {
             if id.iter().all(|&x| x < self.offset) && bg.index.contains(id) {
