@@ -464,7 +464,7 @@ async fn serve_command(
             "new store: harvesting the configured sources before serving"
         );
         let mut runs = Vec::new();
-        for source in &config.sources {
+        for source in config.sources.iter().filter(|s| s.is_harvested()) {
             if let Ok(claim) = harvester.claim(&source.name) {
                 let harvester = harvester.clone();
                 runs.push(tokio::spawn(async move {
@@ -541,10 +541,15 @@ async fn harvest_command(
                 known.join(", ")
             )
         })?;
+        if !source.is_harvested() {
+            bail!(
+                "source {name:?} is of kind push: it is not harvested; its records are published with PUT /api/records/{{id}}"
+            );
+        }
         selected.push(source);
     }
     if names.is_empty() {
-        selected = config.sources.iter().collect();
+        selected = config.sources.iter().filter(|s| s.is_harvested()).collect();
     }
     if selected.is_empty() {
         bail!("{} configures no [[source]] to harvest", config.origin);

@@ -14,6 +14,7 @@ use crate::validate::{DataGraph, DataGraphBuilder, Severity, ValidationReport, V
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxrdf::{Graph, NamedNode, Term, Triple};
 use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 mod writer;
@@ -314,6 +315,133 @@ fn explain(result: &ValidationResult) -> String {
 
 /// At most this many results are shown per record and property.
 const SAMPLES: usize = 3;
+
+/// One line of a report: a result on a record's property.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportLine {
+    /// "Violation", "Warning" or "Info".
+    pub severity: &'static str,
+    /// The property (`dct:title`), or "(node)".
+    pub path: String,
+    /// " on <focus>" when the focus is not the record itself, else empty.
+    pub focus: String,
+    /// What is wrong, in the shape's words.
+    pub message: String,
+    /// " (value …)" when the result names one, else empty.
+    pub value: String,
+}
+
+/// The results of one severity on one property: up to [`SAMPLES`] lines.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportGroup {
+    pub severity: &'static str,
+    pub path: String,
+    pub lines: Vec<ReportLine>,
+    /// How many more results there are beyond the lines.
+    pub more: usize,
+}
+
+/// One record with remarks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportSection {
+    /// `Dataset <iri> "title"`, or `Document SOURCE`.
+    pub heading: String,
+    pub violations: usize,
+    pub warnings: usize,
+    /// Violations first, then warnings, then infos; by property within.
+    pub groups: Vec<ReportGroup>,
+    pub failures: Vec<String>,
+}
+
+/// The report grouped as the text report shows it (and the web page):
+/// records with remarks, and the number of records without.
+pub fn sections(report: &DocumentReport) -> (Vec<ReportSection>, usize) {
+    let mut sections = Vec::new();
+    let mut clean = 0;
+    for record in &report.records {
+        if record.report.results.is_empty() && record.report.failures.is_empty() {
+            clean += 1;
+            continue;
+        }
+        let heading = writer::record_heading(record, &report.source);
+        let violations = record.report.violations();
+        let warnings = record.report.results.len() - violations;
+        // Group by severity (violations first), then by path.
+        let mut grouped: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
+        for result in &record.report.results {
+            let rank = match result.severity {
+                Severity::Violation => 0,
+                Severity::Warning => 1,
+                _ => 2,
+            };
+            let path = result
+                .path
+                .as_ref()
+                .and_then(|p| p.as_predicate())
+                .map(|p| compact(p.as_str()))
+                .unwrap_or_else(|| "(node)".to_string());
+            grouped.entry((rank, path)).or_default().push(result);
+        }
+        let groups = grouped
+            .into_iter()
+            .map(|((_, path), results)| ReportGroup {
+                severity: severity_label(&results[0].severity),
+                lines: results
+                    .iter()
+                    .take(SAMPLES)
+                    .map(|result| ReportLine {
+                        severity: severity_label(&result.severity),
+                        path: path.clone(),
+                        focus: match (&result.focus_node, &record.resource) {
+                            (Term::NamedNode(n), Some(r)) if n == r => String::new(),
+                            (focus, _) => format!(" on {}", term_text(focus)),
+                        },
+                        message: explain(result),
+                        value: result
+                            .value
+                            .as_ref()
+                            .map(|v| format!(" (value {})", term_text(v)))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                more: results.len().saturating_sub(SAMPLES),
+                path,
+            })
+            .collect();
+        sections.push(ReportSection {
+            heading,
+            violations,
+            warnings,
+            groups,
+            failures: record
+                .report
+                .failures
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+        });
+    }
+    (sections, clean)
+}
+
+/// The closing line: `SOURCE: N records checked, … : conforms`.
+pub fn summary_line(report: &DocumentReport, clean: usize) -> String {
+    let total = report.records.len();
+    format!(
+        "{}: {total} record{} checked, {clean} without remarks; {} violation{}, {} warning{}: {}",
+        report.source,
+        if total == 1 { "" } else { "s" },
+        report.violations(),
+        if report.violations() == 1 { "" } else { "s" },
+        report.warnings(),
+        if report.warnings() == 1 { "" } else { "s" },
+        if report.conforms() {
+            "conforms"
+        } else {
+            "does NOT conform"
+        }
+    )
+}
 
 /// The linter-style text report.
 pub fn to_text(report: &DocumentReport) -> String {

@@ -9,6 +9,7 @@ pub mod format;
 pub mod hydra;
 pub mod netguard;
 pub mod parallel;
+pub mod push;
 pub mod record;
 pub mod sparql_source;
 pub mod split;
@@ -695,6 +696,10 @@ async fn collect_pages(
         crate::config::SourceKind::Ckan => {
             ckan::collect(&pages, source, &location, &progress).await
         }
+        crate::config::SourceKind::Push => Err(HarvestError::Protocol {
+            location: source.name.clone(),
+            message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
+        }),
     }
 }
 

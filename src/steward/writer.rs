@@ -284,7 +284,7 @@ impl<W: Write> ReportWriter<W> {
 }
 
 /// "Dataset <iri> "title"", or "Document SOURCE" for a whole-document check.
-fn record_heading(record: &RecordVerdict, source: &str) -> String {
+pub(super) fn record_heading(record: &RecordVerdict, source: &str) -> String {
     match (&record.kind, &record.resource) {
         (Some(kind), Some(resource)) => {
             let mut name = kind.label().to_string();
