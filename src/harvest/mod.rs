@@ -352,41 +352,52 @@ pub async fn fold_document_in_parallel<S: Send + 'static>(
     .map_err(|e| HarvestError::Internal(e.to_string()))?
 }
 
-/// The file folded in parallel pieces, or `None` when it is small, of
-/// another syntax, too large (left for [`fold_file`] to refuse), or cannot
-/// be split safely (left for [`fold_file`], which also reports syntax errors).
+/// The file folded in parallel pieces, window by window (see
+/// [`parallel::fold_in_windows`]), or `None` when it is small, of another
+/// syntax, too large (left for [`fold_file`] to refuse), or cannot be split
+/// safely (left for [`fold_file`], which also reports syntax errors).
 fn fold_file_in_parallel<S: Send>(
     path: &std::path::Path,
     limit: u64,
     make: &(impl Fn() -> S + Sync),
     each: &(impl Fn(&mut S, TripleRef<'_>) + Sync),
-    merge: impl Fn(&mut S, S),
+    merge: impl FnMut(&mut S, S),
 ) -> Result<Option<(String, S)>, HarvestError> {
+    use std::io::Read;
     let at = path.display().to_string();
     let io_error = |e: std::io::Error| HarvestError::Fetch {
         location: at.clone(),
         message: e.to_string(),
     };
-    let len = std::fs::metadata(path).map_err(io_error)?.len();
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
     if len > limit || len < parallel::MIN_PARALLEL_BYTES as u64 {
         return Ok(None);
     }
-    let bytes = std::fs::read(path).map_err(io_error)?;
-    let (format, _) = format::detect(None, None, &at, &bytes);
+    let mut head = Vec::with_capacity(1 << 16);
+    file.by_ref()
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let (format, _) = format::detect(None, None, &at, &head);
     if !parallel::splittable(format) {
         return Ok(None);
     }
-    let base = base_iri(&at);
-    let Some(pieces) = parallel::parse_in_chunks(&bytes, format, base.as_deref(), make, each)
-    else {
-        return Ok(None);
-    };
-    let mut pieces = pieces.into_iter();
-    let mut state = pieces.next().unwrap_or_else(make);
-    for piece in pieces {
-        merge(&mut state, piece);
-    }
-    Ok(Some((at, state)))
+    let reader = std::io::Cursor::new(head).chain(file);
+    // No base IRI: resolving every IRI against the file's path costs more than
+    // parsing it, and a document whose IRIs a base could change (relative
+    // ones, dot segments) is not split, but left to `fold_file`, which has one.
+    let folded = parallel::fold_in_windows(
+        reader,
+        parallel::WINDOW_BYTES,
+        format,
+        None,
+        make,
+        each,
+        merge,
+    )
+    .map_err(io_error)?;
+    Ok(folded.map(|state| (at, state)))
 }
 
 fn parser_for(location: &str, format: RdfFormat) -> Result<RdfParser, HarvestError> {
