@@ -377,6 +377,34 @@ pub(crate) struct Index {
     pos: Vec<[TermId; 3]>,
     /// (object, subject, predicate), built on first use: only SPARQL needs it.
     osp: OnceLock<Vec<[TermId; 3]>>,
+    /// For a large layer with dense subject ids: where each subject's run
+    /// starts in `spo` (indexed by subject id, one past the last at the end),
+    /// so a subject's triples are found without a binary search over all of
+    /// them; empty otherwise.
+    subject_starts: Vec<u32>,
+}
+
+/// Below this many triples a layer has no [`Index::subject_starts`]: a
+/// record's graph is small and built often, a document's large and built once.
+const SUBJECT_STARTS_MIN_TRIPLES: usize = 1 << 16;
+
+fn subject_starts(spo: &[[TermId; 3]]) -> Vec<u32> {
+    let Some(last) = spo.last() else {
+        return Vec::new();
+    };
+    let largest = last[0] as usize;
+    let dense = largest <= 4 * spo.len();
+    if spo.len() < SUBJECT_STARTS_MIN_TRIPLES || !dense || u32::try_from(spo.len()).is_err() {
+        return Vec::new();
+    }
+    let mut starts = vec![0u32; largest + 2];
+    for triple in spo {
+        starts[triple[0] as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    starts
 }
 
 fn packed([a, b, c]: [TermId; 3]) -> u128 {
@@ -397,14 +425,28 @@ fn prefix_range<'a>(sorted: &'a [[TermId; 3]], key: &[TermId]) -> &'a [[TermId; 
 
 impl Index {
     fn new(mut spo: Vec<[TermId; 3]>) -> Self {
-        spo.sort_unstable();
+        // By the packed key: the same order, compared in two instructions.
+        spo.sort_unstable_by_key(|t| packed(*t));
         spo.dedup();
         let mut pos: Vec<_> = spo.iter().map(|&[s, p, o]| [p, o, s]).collect();
-        pos.sort_unstable();
+        pos.sort_unstable_by_key(|t| packed(*t));
         Index {
+            subject_starts: subject_starts(&spo),
             spo,
             pos,
             osp: OnceLock::new(),
+        }
+    }
+
+    /// The triples of `s` in `spo`.
+    fn subject_run(&self, s: TermId) -> &[[TermId; 3]] {
+        if self.subject_starts.is_empty() {
+            return prefix_range(&self.spo, &[s]);
+        }
+        let s = s as usize;
+        match (self.subject_starts.get(s), self.subject_starts.get(s + 1)) {
+            (Some(&start), Some(&end)) => &self.spo[start as usize..end as usize],
+            _ => &[],
         }
     }
 
@@ -421,11 +463,13 @@ impl Index {
     }
 
     fn contains(&self, triple: [TermId; 3]) -> bool {
-        self.spo.binary_search(&triple).is_ok()
+        self.subject_run(triple[0]).binary_search(&triple).is_ok()
     }
 
     fn objects(&self, s: TermId, p: TermId) -> impl Iterator<Item = TermId> + '_ {
-        prefix_range(&self.spo, &[s, p]).iter().map(|t| t[2])
+        prefix_range(self.subject_run(s), &[s, p])
+            .iter()
+            .map(|t| t[2])
     }
 
     fn subjects(&self, p: TermId, o: TermId) -> impl Iterator<Item = TermId> + '_ {
@@ -434,7 +478,7 @@ impl Index {
 
     /// (predicate, object) pairs of `s`.
     fn with_subject(&self, s: TermId) -> impl Iterator<Item = (TermId, TermId)> + '_ {
-        prefix_range(&self.spo, &[s]).iter().map(|t| (t[1], t[2]))
+        self.subject_run(s).iter().map(|t| (t[1], t[2]))
     }
 
     /// (subject, object) pairs of `p`.
@@ -450,11 +494,15 @@ impl Index {
         o: Option<TermId>,
     ) -> Box<dyn Iterator<Item = [TermId; 3]> + '_> {
         match (s, p, o) {
-            (Some(s), Some(p), Some(o)) => {
-                Box::new(prefix_range(&self.spo, &[s, p, o]).iter().copied())
+            (Some(s), Some(p), Some(o)) => Box::new(
+                prefix_range(self.subject_run(s), &[s, p, o])
+                    .iter()
+                    .copied(),
+            ),
+            (Some(s), Some(p), None) => {
+                Box::new(prefix_range(self.subject_run(s), &[s, p]).iter().copied())
             }
-            (Some(s), Some(p), None) => Box::new(prefix_range(&self.spo, &[s, p]).iter().copied()),
-            (Some(s), None, None) => Box::new(prefix_range(&self.spo, &[s]).iter().copied()),
+            (Some(s), None, None) => Box::new(self.subject_run(s).iter().copied()),
             (Some(s), None, Some(o)) => Box::new(
                 prefix_range(self.osp(), &[o, s])
                     .iter()
@@ -1007,5 +1055,29 @@ mod tests {
                 assert_eq!(data.matching(qs, qp, qo).count(), expected);
             }
         }
+    }
+
+    #[test]
+    fn a_large_layer_finds_subjects_through_their_offsets() {
+        let n = SUBJECT_STARTS_MIN_TRIPLES + 1000;
+        let ids: Vec<[TermId; 3]> = (0..n as u32)
+            .map(|i| [(i * 7919) % 5000, i % 11, i % 13])
+            .collect();
+        let index = Index::new(ids);
+        assert!(!index.subject_starts.is_empty());
+        let small = Index {
+            spo: index.spo.clone(),
+            ..Index::default()
+        };
+        for s in [0, 1, 17, 4999, 5000, 6000, u32::MAX] {
+            assert_eq!(index.subject_run(s), small.subject_run(s), "subject {s}");
+            for p in [0, 3, 10, 11] {
+                assert!(index.objects(s, p).eq(small.objects(s, p)));
+            }
+        }
+        for &triple in index.spo.iter().step_by(97) {
+            assert!(index.contains(triple));
+        }
+        assert!(!index.contains([5000, 0, 0]));
     }
 }
