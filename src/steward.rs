@@ -6,7 +6,7 @@
 use crate::config::HarvestConfig;
 use crate::harvest::record::RecordKind;
 use crate::harvest::split::{InternedDocument, SplitDocument};
-use crate::harvest::{fold_document, HarvestError};
+use crate::harvest::HarvestError;
 use crate::ns;
 use crate::profiles::Profile;
 use crate::serve::sparql::PREFIXES;
@@ -88,11 +88,12 @@ pub async fn read_interned(
     location: &str,
     settings: &HarvestConfig,
 ) -> Result<(String, InternedDocument), HarvestError> {
-    fold_document(
+    crate::harvest::fold_document_in_parallel(
         location,
         settings,
-        InternedDocument::default(),
-        |document, triple| document.add(triple.as_ref()),
+        InternedDocument::default,
+        |document, triple| document.add(triple),
+        InternedDocument::append,
     )
     .await
 }
@@ -181,11 +182,12 @@ pub async fn read_data_graph(
     location: &str,
     settings: &HarvestConfig,
 ) -> Result<(String, DataGraph<'static>), HarvestError> {
-    let (location, builder) = fold_document(
+    let (location, builder) = crate::harvest::fold_document_in_parallel(
         location,
         settings,
-        DataGraphBuilder::new(None),
-        |builder, triple| builder.add(triple.as_ref()),
+        || DataGraphBuilder::new(None),
+        |builder, triple| builder.add(triple),
+        DataGraphBuilder::append,
     )
     .await?;
     Ok((location, builder.finish()))
@@ -910,5 +912,158 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
             }
             assert!(some_results, "the fixtures break some {name} shapes");
         }
+    }
+
+    // ---- large documents parsed in parallel pieces ----
+
+    /// A Turtle document large enough to be parsed in pieces: datasets with
+    /// and without defects, distributions under labels shared between the
+    /// first and the last dataset (so between pieces), anonymous valid ones,
+    /// and `late` written wherever the caller puts it, near the end.
+    fn large_document(late: &str) -> String {
+        let mut doc = String::from(
+            "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
+             @prefix dct: <http://purl.org/dc/terms/> .\n\
+             @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\
+             @prefix ex: <http://example.org/> .\n\
+             ex:first a dcat:Dataset ; dct:title \"first\" ; dcat:distribution _:shared .\n",
+        );
+        let count = 20_000;
+        for i in 0..count {
+            if i == count - 100 {
+                doc.push_str(late);
+            }
+            let title = if i % 7 == 0 {
+                String::new()
+            } else {
+                format!("dct:title \"Dataset {i}\"@en ; ")
+            };
+            let month = if i % 11 == 0 { 13 } else { 1 + i % 12 };
+            let distribution = if i % 5 == 0 {
+                format!("dcat:distribution _:d{i} ; ")
+            } else {
+                "dcat:distribution [ dcat:accessURL <https://example.org/get> ] ; ".to_string()
+            };
+            doc.push_str(&format!(
+                "ex:d{i} a dcat:Dataset ; {title}{distribution}dct:issued \"2021-{month:02}-01\"^^xsd:date .\n"
+            ));
+            if i % 5 == 0 {
+                let url = if i % 3 == 0 {
+                    "\"not an IRI\"".to_string()
+                } else {
+                    format!("<https://example.org/d{i}>")
+                };
+                doc.push_str(&format!("_:d{i} dcat:accessURL {url} .\n"));
+            }
+        }
+        doc.push_str("ex:last a dcat:Dataset ; dcat:distribution _:shared .\n_:shared dcat:accessURL <https://example.org/shared> .\n");
+        assert!(doc.len() > crate::harvest::parallel::MIN_PARALLEL_BYTES);
+        doc
+    }
+
+    fn large_profile() -> Profile {
+        let shapes: Graph = RdfParser::from_format(RdfFormat::Turtle)
+            .with_base_iri("http://example.org/shapes")
+            .expect("base")
+            .for_slice(SHAPES_AND_DATA.as_bytes())
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<Vec<_>, _>>()
+            .expect("parses")
+            .iter()
+            .collect();
+        Profile::from_shapes("test", &shapes)
+    }
+
+    /// The document parsed in one piece, blank-node labels kept.
+    fn parsed_in_one_piece(doc: &str, path: &std::path::Path) -> Vec<Triple> {
+        let base = url::Url::from_file_path(std::path::absolute(path).expect("absolute"))
+            .expect("file URL")
+            .to_string();
+        oxttl::TurtleParser::new()
+            .with_base_iri(base)
+            .expect("base")
+            .for_slice(doc.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("parses")
+    }
+
+    fn checked_both_ways(doc: &str) {
+        let mut file = tempfile::Builder::new()
+            .suffix(".ttl")
+            .tempfile()
+            .expect("temp file");
+        file.write_all(doc.as_bytes()).expect("write");
+        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let triples = parsed_in_one_piece(doc, file.path());
+        let profile = large_profile();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+
+        let (location, data) = runtime
+            .block_on(read_data_graph(&path, &HarvestConfig::default()))
+            .expect("the document reads");
+        assert_eq!(data.len(), DataGraph::new(&triples).len());
+        let pieces = validate_graph(&location, &data, &profile);
+        let whole = validate_document(&location, &triples, &profile);
+        assert!(lines(&whole).len() > 3000, "{}", lines(&whole).len());
+        assert_eq!(lines(&pieces), lines(&whole));
+        // The first dataset's distribution gets its IRI in the last piece.
+        assert!(
+            !lines(&pieces)
+                .iter()
+                .any(|l| l.contains("example.org/first")),
+            "the blank node shared across pieces is one node"
+        );
+
+        let (_, document) = runtime
+            .block_on(read_interned(&path, &HarvestConfig::default()))
+            .expect("the document reads");
+        let pieces = validate_interned(&location, document, &profile);
+        let whole = validate_records(&location, triples, &profile);
+        assert_eq!(lines(&pieces), lines(&whole));
+        assert_eq!(to_text(&pieces), to_text(&whole));
+    }
+
+    #[test]
+    fn a_large_document_parsed_in_pieces_gets_the_same_report() {
+        checked_both_ways(&large_document(""));
+    }
+
+    #[test]
+    fn a_late_prefix_or_base_is_read_as_in_one_piece() {
+        // A new prefix, a prefix declared again with another IRI, and a base
+        // change: pieces after them would read names differently.
+        checked_both_ways(&large_document(
+            "@prefix late: <http://example.org/late/> .\nlate:x a dcat:Dataset .\n",
+        ));
+        checked_both_ways(&large_document(
+            "@prefix ex: <http://example.org/other/> .\nex:x a dcat:Dataset .\n",
+        ));
+        checked_both_ways(&large_document(
+            "@base <http://example.org/based/> .\n<x> a dcat:Dataset .\n",
+        ));
+        checked_both_ways(&large_document(
+            "# a comment. <http://example.org/c> a <http://www.w3.org/ns/dcat#Dataset> .\n",
+        ));
+    }
+
+    #[test]
+    fn a_large_broken_document_is_named_with_its_line() {
+        let doc = large_document("<http://example.org/a> <http://example.org/p> .\n");
+        let line = 1 + doc
+            .lines()
+            .position(|l| l.starts_with("<http://example.org/a>"))
+            .expect("the broken line");
+        let mut file = tempfile::Builder::new()
+            .suffix(".ttl")
+            .tempfile()
+            .expect("temp file");
+        file.write_all(doc.as_bytes()).expect("write");
+        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let error = runtime
+            .block_on(read_data_graph(&path, &HarvestConfig::default()))
+            .expect_err("broken Turtle")
+            .to_string();
+        assert!(error.contains(&format!("line {line}")), "{error}");
     }
 }

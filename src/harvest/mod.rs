@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod format;
 pub mod hydra;
 pub mod netguard;
+pub mod parallel;
 pub mod push;
 pub mod record;
 pub mod sparql_source;
@@ -25,7 +26,7 @@ use crate::store::{
 use chrono::Utc;
 use fetch::{Conditional, FetchedDocument, Fetcher};
 use oxigraph::io::{RdfFormat, RdfParser, RdfSyntaxError};
-use oxrdf::{NamedNode, Triple};
+use oxrdf::{NamedNode, Triple, TripleRef};
 pub use record::{RecordGraph, RecordKind};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -315,6 +316,88 @@ pub async fn fold_document<S: Send + 'static>(
         }
     };
     work.map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// [`fold_document`] for a state that can be built in pieces: a large local
+/// Turtle or N-Triples file is parsed in parallel pieces (see [`parallel`]),
+/// each folded by `each` into a state made by `make`, and the pieces merged
+/// in document order by `merge`. Anything else, or a file that cannot be
+/// split safely, is folded as by [`fold_document`].
+pub async fn fold_document_in_parallel<S: Send + 'static>(
+    location: &str,
+    settings: &crate::config::HarvestConfig,
+    make: impl Fn() -> S + Send + Sync + 'static,
+    each: impl Fn(&mut S, TripleRef<'_>) + Send + Sync + 'static,
+    merge: impl Fn(&mut S, S) + Send + 'static,
+) -> Result<(String, S), HarvestError> {
+    let remote =
+        url::Url::parse(location).is_ok_and(|url| matches!(url.scheme(), "http" | "https"));
+    if remote {
+        return fold_document(location, settings, make(), move |state, triple| {
+            each(state, triple.as_ref())
+        })
+        .await;
+    }
+    let path = std::path::PathBuf::from(location);
+    let limit = settings.max_document_bytes;
+    tokio::task::spawn_blocking(move || {
+        if let Some(folded) = fold_file_in_parallel(&path, limit, &make, &each, merge)? {
+            return Ok(folded);
+        }
+        fold_file(&path, limit, make(), |state, triple| {
+            each(state, triple.as_ref())
+        })
+    })
+    .await
+    .map_err(|e| HarvestError::Internal(e.to_string()))?
+}
+
+/// The file folded in parallel pieces, window by window (see
+/// [`parallel::fold_in_windows`]), or `None` when it is small, of another
+/// syntax, too large (left for [`fold_file`] to refuse), or cannot be split
+/// safely (left for [`fold_file`], which also reports syntax errors).
+fn fold_file_in_parallel<S: Send>(
+    path: &std::path::Path,
+    limit: u64,
+    make: &(impl Fn() -> S + Sync),
+    each: &(impl Fn(&mut S, TripleRef<'_>) + Sync),
+    merge: impl FnMut(&mut S, S),
+) -> Result<Option<(String, S)>, HarvestError> {
+    use std::io::Read;
+    let at = path.display().to_string();
+    let io_error = |e: std::io::Error| HarvestError::Fetch {
+        location: at.clone(),
+        message: e.to_string(),
+    };
+    let mut file = std::fs::File::open(path).map_err(io_error)?;
+    let len = file.metadata().map_err(io_error)?.len();
+    if len > limit || len < parallel::MIN_PARALLEL_BYTES as u64 {
+        return Ok(None);
+    }
+    let mut head = Vec::with_capacity(1 << 16);
+    file.by_ref()
+        .take(1 << 16)
+        .read_to_end(&mut head)
+        .map_err(io_error)?;
+    let (format, _) = format::detect(None, None, &at, &head);
+    if !parallel::splittable(format) {
+        return Ok(None);
+    }
+    let reader = std::io::Cursor::new(head).chain(file);
+    // No base IRI: resolving every IRI against the file's path costs more than
+    // parsing it, and a document whose IRIs a base could change (relative
+    // ones, dot segments) is not split, but left to `fold_file`, which has one.
+    let folded = parallel::fold_in_windows(
+        reader,
+        parallel::WINDOW_BYTES,
+        format,
+        None,
+        make,
+        each,
+        merge,
+    )
+    .map_err(io_error)?;
+    Ok(folded.map(|state| (at, state)))
 }
 
 fn parser_for(location: &str, format: RdfFormat) -> Result<RdfParser, HarvestError> {

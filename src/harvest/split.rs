@@ -23,7 +23,10 @@ use crate::ns;
 use crate::validate::{CompactTerms, Interner};
 use oxrdf::{NamedNode, NamedNodeRef, NamedOrBlankNode, TermRef, Triple, TripleRef};
 use sha2::{Digest, Sha256};
-use std::collections::{HashMap, HashSet};
+
+// Keyed by term ids, hashed millions of times per document: foldhash, not SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
 /// Splits `triples` into records. `genid_base` is the IRI prefix under which
 /// blank-node records get their stable IRI (for example
@@ -61,10 +64,25 @@ impl InternedDocument {
         self.triples.push(triple);
     }
 
+    /// Adds the triples of `part` after those already here, as if they had
+    /// been added one by one (the terms get the ids they would have had).
+    pub fn append(&mut self, part: InternedDocument) {
+        let ids: Vec<Id> = part
+            .terms
+            .iter()
+            .map(|term| self.terms.insert_compact(term))
+            .collect();
+        self.triples.extend(
+            part.triples
+                .iter()
+                .map(|t| [ids[t[0] as usize], ids[t[1] as usize], ids[t[2] as usize]]),
+        );
+    }
+
     /// Drops repeated triples, keeping the first of each.
     pub fn dedup(&mut self) {
-        let mut seen: std::collections::HashSet<[Id; 3]> =
-            std::collections::HashSet::with_capacity(self.triples.len());
+        let mut seen: HashSet<[Id; 3]> =
+            HashSet::with_capacity_and_hasher(self.triples.len(), Default::default());
         self.triples.retain(|t| seen.insert(*t));
     }
 
@@ -129,7 +147,7 @@ impl InternedDocument {
     pub fn split(mut self, genid_base: &str, unattached: NamedNode) -> SplitDocument {
         let rdf_type = self.id(ns::RDF_TYPE);
         let record_classes = self.record_classes();
-        let mut kinds: HashMap<Id, RecordKind> = HashMap::new();
+        let mut kinds: HashMap<Id, RecordKind> = HashMap::default();
         for &[s, p, o] in &self.triples {
             if Some(p) != rdf_type {
                 continue;
@@ -157,9 +175,9 @@ impl InternedDocument {
         let mut records = Vec::with_capacity(resources.len() + 1);
         for (_, resource, kind) in resources {
             let mut included = Vec::new();
-            let mut linked: HashSet<Id> = HashSet::new();
+            let mut linked: HashSet<Id> = HashSet::default();
             let mut types_of_linked = Vec::new();
-            let mut visited: HashSet<Id> = HashSet::from([resource]);
+            let mut visited: HashSet<Id> = [resource].into_iter().collect();
             let mut stack = vec![resource];
             while let Some(node) = stack.pop() {
                 for &i in self.with_subject(&by_subject, node) {
@@ -259,9 +277,9 @@ impl InternedDocument {
             .filter(|&id| self.is_blank(id))
             .collect();
         if blank_records.is_empty() {
-            return HashSet::new();
+            return HashSet::default();
         }
-        let mut identifiers: HashMap<Id, String> = HashMap::new();
+        let mut identifiers: HashMap<Id, String> = HashMap::default();
         if let Some(identifier) = self.id(ns::DCT_IDENTIFIER) {
             for &[s, p, o] in &self.triples {
                 if p != identifier || !blank_records.contains(&s) {
@@ -278,7 +296,7 @@ impl InternedDocument {
                 }
             }
         }
-        let mut identifier_counts: HashMap<&str, usize> = HashMap::new();
+        let mut identifier_counts: HashMap<&str, usize> = HashMap::default();
         for id in identifiers.values() {
             *identifier_counts.entry(id.as_str()).or_default() += 1;
         }
@@ -317,7 +335,7 @@ impl InternedDocument {
                 }
             }
         }
-        let mut minted = HashSet::new();
+        let mut minted = HashSet::default();
         for (blank, iri) in mapping {
             if let Some(kind) = kinds.remove(&blank) {
                 kinds.insert(iri, kind);
@@ -330,7 +348,7 @@ impl InternedDocument {
     /// The triples reachable from `start` through blank nodes: the content a
     /// blank-node record without an identifier is known by.
     fn blank_closure(&self, by_subject: &[u32], start: Id) -> Vec<u32> {
-        let mut visited: HashSet<Id> = HashSet::from([start]);
+        let mut visited: HashSet<Id> = [start].into_iter().collect();
         let mut frontier = vec![start];
         let mut out = Vec::new();
         while let Some(node) = frontier.pop() {
@@ -736,7 +754,7 @@ ex:orphan rdfs:label "nobody links here" .
     fn nothing_is_lost() {
         let triples = parse(DOC);
         let records = split(DOC);
-        let mut covered: HashSet<String> = HashSet::new();
+        let mut covered: HashSet<String> = HashSet::default();
         for record in &records {
             for t in &record.triples {
                 covered.insert(t.to_string());

@@ -12,7 +12,7 @@ use super::shapes::ShapeSet;
 use super::vocab;
 use super::LoadError;
 use oxrdf::{BlankNodeRef, Graph, LiteralRef, NamedNodeRef, Term, TermRef, TripleRef};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher};
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -40,7 +40,7 @@ impl AsTermRef for TermRef<'_> {
 /// A fast hash for tables whose keys are trusted (the background's terms):
 /// however a record's terms are crafted, a lookup there probes no further
 /// than the longest run of the trusted keys. Tables keyed by harvested data
-/// keep std's randomly seeded SipHash.
+/// use foldhash's per-process random seed ([`SeededHash`]).
 #[derive(Debug, Default, Clone, Copy)]
 pub(crate) struct FastHasher(u64);
 
@@ -88,6 +88,12 @@ impl Hasher for FastHasher {
 }
 
 pub(crate) type FastHash = BuildHasherDefault<FastHasher>;
+
+/// The hash of tables keyed by harvested data: foldhash, randomly seeded per
+/// process (so colliding terms cannot be crafted ahead of time) and several
+/// times faster than std's SipHash on IRIs, which interning hashes once per term
+/// occurrence.
+pub(crate) type SeededHash = foldhash::fast::RandomState;
 
 /// Where an [`Interner`] keeps its terms: a vector of terms, or the
 /// compact [`CompactTerms`].
@@ -246,7 +252,7 @@ impl TermStore for CompactTerms {
 /// by the hash of the borrowed term, so owned and borrowed terms are looked
 /// up alike and nothing is allocated per lookup.
 #[derive(Debug)]
-pub(crate) struct Interner<St, S = RandomState> {
+pub(crate) struct Interner<St, S = SeededHash> {
     offset: u32,
     terms: St,
     /// `hash << 32 | (index + 1)`; 0 marks an empty slot.
@@ -327,6 +333,11 @@ impl<St: TermStore, S: BuildHasher + Default> Interner<St, S> {
         }
     }
 
+    /// The terms, in id order (the order they were first inserted).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = TermRef<'_>> + '_ {
+        (0..self.terms.count()).map(|index| self.terms.term_at(index))
+    }
+
     pub(crate) fn term(&self, id: TermId) -> Option<TermRef<'_>> {
         let index = id.checked_sub(self.offset)? as usize;
         (index < self.terms.count()).then(|| self.terms.term_at(index))
@@ -366,6 +377,34 @@ pub(crate) struct Index {
     pos: Vec<[TermId; 3]>,
     /// (object, subject, predicate), built on first use: only SPARQL needs it.
     osp: OnceLock<Vec<[TermId; 3]>>,
+    /// For a large layer with dense subject ids: where each subject's run
+    /// starts in `spo` (indexed by subject id, one past the last at the end),
+    /// so a subject's triples are found without a binary search over all of
+    /// them; empty otherwise.
+    subject_starts: Vec<u32>,
+}
+
+/// Below this many triples a layer has no [`Index::subject_starts`]: a
+/// record's graph is small and built often, a document's large and built once.
+const SUBJECT_STARTS_MIN_TRIPLES: usize = 1 << 16;
+
+fn subject_starts(spo: &[[TermId; 3]]) -> Vec<u32> {
+    let Some(last) = spo.last() else {
+        return Vec::new();
+    };
+    let largest = last[0] as usize;
+    let dense = largest <= 4 * spo.len();
+    if spo.len() < SUBJECT_STARTS_MIN_TRIPLES || !dense || u32::try_from(spo.len()).is_err() {
+        return Vec::new();
+    }
+    let mut starts = vec![0u32; largest + 2];
+    for triple in spo {
+        starts[triple[0] as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    starts
 }
 
 fn packed([a, b, c]: [TermId; 3]) -> u128 {
@@ -386,14 +425,28 @@ fn prefix_range<'a>(sorted: &'a [[TermId; 3]], key: &[TermId]) -> &'a [[TermId; 
 
 impl Index {
     fn new(mut spo: Vec<[TermId; 3]>) -> Self {
-        spo.sort_unstable();
+        // By the packed key: the same order, compared in two instructions.
+        spo.sort_unstable_by_key(|t| packed(*t));
         spo.dedup();
         let mut pos: Vec<_> = spo.iter().map(|&[s, p, o]| [p, o, s]).collect();
-        pos.sort_unstable();
+        pos.sort_unstable_by_key(|t| packed(*t));
         Index {
+            subject_starts: subject_starts(&spo),
             spo,
             pos,
             osp: OnceLock::new(),
+        }
+    }
+
+    /// The triples of `s` in `spo`.
+    fn subject_run(&self, s: TermId) -> &[[TermId; 3]] {
+        if self.subject_starts.is_empty() {
+            return prefix_range(&self.spo, &[s]);
+        }
+        let s = s as usize;
+        match (self.subject_starts.get(s), self.subject_starts.get(s + 1)) {
+            (Some(&start), Some(&end)) => &self.spo[start as usize..end as usize],
+            _ => &[],
         }
     }
 
@@ -410,11 +463,13 @@ impl Index {
     }
 
     fn contains(&self, triple: [TermId; 3]) -> bool {
-        self.spo.binary_search(&triple).is_ok()
+        self.subject_run(triple[0]).binary_search(&triple).is_ok()
     }
 
     fn objects(&self, s: TermId, p: TermId) -> impl Iterator<Item = TermId> + '_ {
-        prefix_range(&self.spo, &[s, p]).iter().map(|t| t[2])
+        prefix_range(self.subject_run(s), &[s, p])
+            .iter()
+            .map(|t| t[2])
     }
 
     fn subjects(&self, p: TermId, o: TermId) -> impl Iterator<Item = TermId> + '_ {
@@ -423,7 +478,7 @@ impl Index {
 
     /// (predicate, object) pairs of `s`.
     fn with_subject(&self, s: TermId) -> impl Iterator<Item = (TermId, TermId)> + '_ {
-        prefix_range(&self.spo, &[s]).iter().map(|t| (t[1], t[2]))
+        self.subject_run(s).iter().map(|t| (t[1], t[2]))
     }
 
     /// (subject, object) pairs of `p`.
@@ -439,11 +494,15 @@ impl Index {
         o: Option<TermId>,
     ) -> Box<dyn Iterator<Item = [TermId; 3]> + '_> {
         match (s, p, o) {
-            (Some(s), Some(p), Some(o)) => {
-                Box::new(prefix_range(&self.spo, &[s, p, o]).iter().copied())
+            (Some(s), Some(p), Some(o)) => Box::new(
+                prefix_range(self.subject_run(s), &[s, p, o])
+                    .iter()
+                    .copied(),
+            ),
+            (Some(s), Some(p), None) => {
+                Box::new(prefix_range(self.subject_run(s), &[s, p]).iter().copied())
             }
-            (Some(s), Some(p), None) => Box::new(prefix_range(&self.spo, &[s, p]).iter().copied()),
-            (Some(s), None, None) => Box::new(prefix_range(&self.spo, &[s]).iter().copied()),
+            (Some(s), None, None) => Box::new(self.subject_run(s).iter().copied()),
             (Some(s), None, Some(o)) => Box::new(
                 prefix_range(self.osp(), &[o, s])
                     .iter()
@@ -756,6 +815,30 @@ impl<'a> DataGraphBuilder<'a> {
             self.intern(triple.predicate.into()),
             self.intern(triple.object),
         ];
+        self.push(id);
+    }
+
+    /// Adds the triples of `part` (built over the same background, or none)
+    /// after those already here, as if they had been added one by one: the
+    /// terms get the ids they would have had, so a document built in pieces
+    /// and appended in order is the document built in one go.
+    pub fn append(&mut self, part: DataGraphBuilder<'_>) {
+        let ids: Vec<TermId> = part
+            .dictionary
+            .iter()
+            .map(|term| self.intern(term))
+            .collect();
+        let offset = part.offset;
+        let map = |id: TermId| match id.checked_sub(offset) {
+            Some(index) => ids[index as usize],
+            None => id,
+        };
+        for [s, p, o] in part.ids {
+            self.push([map(s), map(p), map(o)]);
+        }
+    }
+
+    fn push(&mut self, id: [TermId; 3]) {
         // A triple the background already has would only duplicate answers.
         if let Some(bg) = self.background {
             if id.iter().all(|&x| x < self.offset) && bg.index.contains(id) {
@@ -972,5 +1055,29 @@ mod tests {
                 assert_eq!(data.matching(qs, qp, qo).count(), expected);
             }
         }
+    }
+
+    #[test]
+    fn a_large_layer_finds_subjects_through_their_offsets() {
+        let n = SUBJECT_STARTS_MIN_TRIPLES + 1000;
+        let ids: Vec<[TermId; 3]> = (0..n as u32)
+            .map(|i| [(i * 7919) % 5000, i % 11, i % 13])
+            .collect();
+        let index = Index::new(ids);
+        assert!(!index.subject_starts.is_empty());
+        let small = Index {
+            spo: index.spo.clone(),
+            ..Index::default()
+        };
+        for s in [0, 1, 17, 4999, 5000, 6000, u32::MAX] {
+            assert_eq!(index.subject_run(s), small.subject_run(s), "subject {s}");
+            for p in [0, 3, 10, 11] {
+                assert!(index.objects(s, p).eq(small.objects(s, p)));
+            }
+        }
+        for &triple in index.spo.iter().step_by(97) {
+            assert!(index.contains(triple));
+        }
+        assert!(!index.contains([5000, 0, 0]));
     }
 }

@@ -1,0 +1,545 @@
+//! Parsing a large Turtle or N-Triples document in parallel chunks.
+//!
+//! The document is read in bounded windows ([`WINDOW_BYTES`]): each window
+//! is cut at a statement end, oxttl cuts it again into pieces at statement
+//! ends, and each piece is folded into its own state on a rayon thread; the
+//! states come back in document order and are merged before the next window
+//! is read, so only one window of the file is held at a time, whatever its
+//! size. The cut is a heuristic that can go wrong on some documents, so a
+//! parse is only trusted when nothing could have misled it; otherwise
+//! [`fold_in_windows`] answers `None` and the caller parses the document as
+//! usual (which also reports any syntax error properly). The results are
+//! never different, only sometimes not faster.
+//!
+//! What is checked:
+//! - prefixes and the base: oxttl gives every piece the prefixes declared
+//!   before the first statement, and later windows start with those. A piece
+//!   that declares or redeclares a prefix or the base, or a first piece whose
+//!   prefixes or base end up different from those the others started with,
+//!   means a later piece may have read names differently: not trusted.
+//! - syntax errors in any piece (a cut inside a literal leaves one piece with
+//!   an unterminated string): not trusted.
+//! - a comment line holding a `.`: a cut after it would turn the rest of the
+//!   comment into statements without any error: not trusted.
+//! - dot segments (`/./`, `/../`) or `\u` escapes in a Turtle window: the
+//!   caller may parse without a base IRI (resolving every IRI against a base
+//!   costs more than parsing it), and only these could make an absolute IRI
+//!   resolve to something else than itself: not trusted. (An IRI that is
+//!   relative does not parse without a base: not trusted either.)
+//!
+//! Blank-node labels are kept as written (not renamed), so `_:x` in two
+//! pieces is the same node; `[]` and collections get fresh unique ids.
+
+use oxigraph::io::RdfFormat;
+use oxrdf::TripleRef;
+use oxttl::{NTriplesParser, TurtleParser};
+use rayon::prelude::*;
+use std::io::Read;
+
+/// Below this a document is parsed in one piece: splitting costs more than it saves.
+pub const MIN_PARALLEL_BYTES: usize = 1 << 20;
+
+/// Bytes of the document read and parsed at a time: large enough that the
+/// pieces keep every core busy, small enough that memory does not grow with
+/// the document.
+pub const WINDOW_BYTES: usize = 4 << 20;
+
+/// Pieces per thread, so a slow piece does not leave the other cores idle.
+const PIECES_PER_THREAD: usize = 4;
+
+/// How far back from a window's end a statement end is looked for.
+const CUT_SEARCH_BYTES: usize = 1 << 20;
+
+/// Whether [`parse_in_chunks`] can split documents of this syntax.
+pub fn splittable(format: RdfFormat) -> bool {
+    matches!(format, RdfFormat::Turtle | RdfFormat::NTriples)
+}
+
+/// Reads `reader` (which starts with `first`, already read) window by
+/// window, each parsed in parallel pieces folded by `each` into states made
+/// by `make`, and merged in document order into one state by `merge`. `None`
+/// when the document cannot be split safely or does not parse (see the
+/// module notes); reading errors are returned as they are.
+pub fn fold_in_windows<S: Send>(
+    mut reader: impl Read,
+    window_bytes: usize,
+    format: RdfFormat,
+    base: Option<&str>,
+    make: impl Fn() -> S + Sync,
+    each: impl Fn(&mut S, TripleRef<'_>) + Sync,
+    mut merge: impl FnMut(&mut S, S),
+) -> std::io::Result<Option<S>> {
+    let mut state: Option<S> = None;
+    let mut buffer: Vec<u8> = Vec::with_capacity(window_bytes + CUT_SEARCH_BYTES);
+    // The prefixes and base the first window's statements were read with.
+    let mut declared: Option<Declarations> = None;
+    loop {
+        let at_end = fill(&mut reader, &mut buffer, window_bytes)?;
+        let cut = if at_end {
+            buffer.len()
+        } else {
+            match statement_end(&buffer, format, declared.as_ref(), base) {
+                Some(cut) => cut,
+                None => return Ok(None),
+            }
+        };
+        let Some((pieces, after)) = parse_window(
+            &buffer[..cut],
+            format,
+            base,
+            declared.as_ref(),
+            &make,
+            &each,
+        ) else {
+            return Ok(None);
+        };
+        declared = declared.or(after);
+        for piece in pieces {
+            match state.as_mut() {
+                Some(state) => merge(state, piece),
+                None => state = Some(piece),
+            }
+        }
+        buffer.drain(..cut);
+        if at_end {
+            return Ok(Some(state.unwrap_or_else(make)));
+        }
+    }
+}
+
+/// Reads until `buffer` holds `len` bytes or the input ends; true at the end.
+fn fill(reader: &mut impl Read, buffer: &mut Vec<u8>, len: usize) -> std::io::Result<bool> {
+    let wanted = len.saturating_sub(buffer.len()) as u64;
+    let read = reader.by_ref().take(wanted).read_to_end(buffer)?;
+    Ok((read as u64) < wanted)
+}
+
+/// A parser for a window: the first reads its own declarations, later ones
+/// start with those the first ended with.
+fn turtle_parser(base: Option<&str>, declared: Option<&Declarations>) -> Option<TurtleParser> {
+    let mut parser = TurtleParser::new();
+    let base = declared.map_or(base, |d| d.base.as_deref());
+    if let Some(base) = base {
+        parser = parser.with_base_iri(base).ok()?;
+    }
+    for (name, iri) in declared.map_or(&[][..], |d| &d.prefixes[..]) {
+        parser = parser.with_prefix(name, iri).ok()?;
+    }
+    Some(parser)
+}
+
+/// Where the last statement of the buffer's final stretch ends: for
+/// N-Triples a line end, for Turtle a `.` after which the parser reads three
+/// statements without error (oxttl's own test for its cuts).
+fn statement_end(
+    buffer: &[u8],
+    format: RdfFormat,
+    declared: Option<&Declarations>,
+    base: Option<&str>,
+) -> Option<usize> {
+    let from = buffer.len().saturating_sub(CUT_SEARCH_BYTES);
+    match format {
+        RdfFormat::NTriples => buffer[from..]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map(|i| from + i + 1),
+        RdfFormat::Turtle => {
+            // The first window's declarations are only known once it is parsed.
+            let parser = match declared {
+                Some(_) => turtle_parser(base, declared)?,
+                None => {
+                    let mut parser = turtle_parser(base, None)?;
+                    let mut probe = parser.clone().for_slice(buffer);
+                    probe.next();
+                    for (name, iri) in probe.prefixes() {
+                        parser = parser.with_prefix(name, iri).ok()?;
+                    }
+                    parser
+                }
+            };
+            let accepts = |rest: &[u8]| {
+                let mut statements = parser.clone().for_slice(rest);
+                (0..3).all(|_| matches!(statements.next(), Some(Ok(_))))
+            };
+            let mut at = from;
+            while let Some(dot) = buffer[at..].iter().position(|&b| b == b'.') {
+                let end = at + dot + 1;
+                // Only a `.` ending its line is a candidate: cheaper to test,
+                // and the usual layout.
+                if matches!(buffer.get(end), Some(b'\n' | b'\r')) && accepts(&buffer[end..]) {
+                    return Some(end);
+                }
+                at = end;
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The window parsed in pieces; with the declarations the first piece ended
+/// with (for Turtle), or `None` when not trusted.
+fn parse_window<S: Send>(
+    window: &[u8],
+    format: RdfFormat,
+    base: Option<&str>,
+    declared: Option<&Declarations>,
+    make: &(impl Fn() -> S + Sync),
+    each: &(impl Fn(&mut S, TripleRef<'_>) + Sync),
+) -> Option<(Vec<S>, Option<Declarations>)> {
+    let pieces = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
+    match format {
+        RdfFormat::NTriples => {
+            let states = NTriplesParser::new()
+                .split_slice_for_parallel_parsing(window, pieces)
+                .into_par_iter()
+                .map(|parser| {
+                    let mut state = make();
+                    for triple in parser {
+                        each(&mut state, triple.ok()?.as_ref());
+                    }
+                    Some(state)
+                })
+                .collect::<Option<_>>()?;
+            Some((states, None))
+        }
+        RdfFormat::Turtle => {
+            if has_comment_with_period(window) || may_resolve_differently(window) {
+                return None;
+            }
+            let parsers =
+                turtle_parser(base, declared)?.split_slice_for_parallel_parsing(window, pieces);
+            let results: Vec<(S, Declarations, Declarations)> = parsers
+                .into_par_iter()
+                .map(|mut parser| {
+                    let before = Declarations::of(&parser);
+                    let mut state = make();
+                    for triple in parser.by_ref() {
+                        each(&mut state, triple.ok()?.as_ref());
+                    }
+                    Some((state, before, Declarations::of(&parser)))
+                })
+                .collect::<Option<_>>()?;
+            // Pieces declared nothing after the first piece of the first window,
+            // and all started with what it declared.
+            let expected = match declared {
+                Some(declared) => declared,
+                None => &results.first()?.2,
+            };
+            let skip = usize::from(declared.is_none());
+            let consistent = results
+                .iter()
+                .skip(skip)
+                .all(|(_, before, after)| before == after && before == expected);
+            if !consistent {
+                return None;
+            }
+            let mut results = results.into_iter();
+            let first = results.next()?;
+            let after = declared.is_none().then_some(first.2);
+            let states = std::iter::once(first.0)
+                .chain(results.map(|(state, _, _)| state))
+                .collect();
+            Some((states, after))
+        }
+        _ => None,
+    }
+}
+
+/// Parses `bytes` in pieces, each folded into a state made by `make` with
+/// `each`; the states in document order, or `None` when the document cannot
+/// be split safely or a piece does not parse (see the module notes).
+pub fn parse_in_chunks<S: Send>(
+    bytes: &[u8],
+    format: RdfFormat,
+    base: Option<&str>,
+    make: impl Fn() -> S + Sync,
+    each: impl Fn(&mut S, TripleRef<'_>) + Sync,
+) -> Option<Vec<S>> {
+    parse_window(bytes, format, base, None, &make, &each).map(|(states, _)| states)
+}
+
+/// The prefixes and base a Turtle parser knows at some point.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Declarations {
+    prefixes: Vec<(String, String)>,
+    base: Option<String>,
+}
+
+impl Declarations {
+    fn of(parser: &oxttl::turtle::SliceTurtleParser<'_>) -> Self {
+        let mut prefixes: Vec<(String, String)> = parser
+            .prefixes()
+            .map(|(name, iri)| (name.to_string(), iri.to_string()))
+            .collect();
+        prefixes.sort();
+        Declarations {
+            prefixes,
+            base: parser.base_iri().map(str::to_string),
+        }
+    }
+}
+
+/// True when the text has a dot segment or a `\\u` / `\\U` escape (which
+/// could spell one), the only things that make resolving an absolute IRI
+/// against a base change it; also true for text that is not UTF-8.
+fn may_resolve_differently(bytes: &[u8]) -> bool {
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return true;
+    };
+    if text.contains("\\u") || text.contains("\\U") {
+        return true;
+    }
+    let ends_segment = |b: Option<&u8>| matches!(b, None | Some(b'/' | b'>' | b'?' | b'#'));
+    text.match_indices("/.").any(|(at, _)| {
+        let rest = &bytes[at + 2..];
+        ends_segment(rest.first()) || (rest.first() == Some(&b'.') && ends_segment(rest.get(1)))
+    })
+}
+
+/// Bytes looked at at once by [`has_comment_with_period`]: most spans of a
+/// document have no `#`, and a span is ruled out with one fast search.
+const COMMENT_SPAN: usize = 4096;
+
+/// True when some line has a comment holding a `.` (or might: a line with a
+/// long string's quotes and a `#` counts too). IRIs and one-line strings are
+/// skipped, so the `#` of `<http://www.w3.org/2000/01/rdf-schema#>` is not a
+/// comment. Only the lines of spans holding a `#` are looked at.
+fn has_comment_with_period(bytes: &[u8]) -> bool {
+    let mut start = 0;
+    while start < bytes.len() {
+        let end = bytes.len().min(start + COMMENT_SPAN);
+        if !bytes[start..end].contains(&b'#') {
+            start = end;
+            continue;
+        }
+        let first = bytes[..start]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(0, |i| i + 1);
+        let last = bytes[end..]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(bytes.len(), |i| end + i);
+        if lines_have_comment_with_period(&bytes[first..last]) {
+            return true;
+        }
+        start = last.max(end);
+    }
+    false
+}
+
+fn lines_have_comment_with_period(bytes: &[u8]) -> bool {
+    bytes.split(|&b| b == b'\n').any(|line| {
+        if !line.contains(&b'#') {
+            return false;
+        }
+        if line.windows(3).any(|w| w == b"\"\"\"" || w == b"'''") {
+            return true;
+        }
+        let mut quote: Option<u8> = None;
+        let mut in_iri = false;
+        let mut escaped = false;
+        for (i, &b) in line.iter().enumerate() {
+            if escaped {
+                escaped = false;
+                continue;
+            }
+            match (quote, in_iri, b) {
+                (Some(_), _, b'\\') => escaped = true,
+                (Some(q), _, b) if b == q => quote = None,
+                (Some(_), _, _) => {}
+                (None, true, b'>') => in_iri = false,
+                (None, true, _) => {}
+                (None, false, b'<') => in_iri = true,
+                (None, false, b'"' | b'\'') => quote = Some(b),
+                (None, false, b'#') => return line[i..].contains(&b'.'),
+                _ => {}
+            }
+        }
+        false
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_with_periods_are_found_outside_iris_and_strings() {
+        assert!(!has_comment_with_period(
+            b"@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n<a> <b> \"x # y.\" ."
+        ));
+        assert!(has_comment_with_period(
+            b"<a> <b> <c> . # see <d> <e> <f> .\n"
+        ));
+        assert!(has_comment_with_period(b"# a. b\n"));
+        assert!(!has_comment_with_period(
+            b"# no period here\n<a> <b> <c> .\n"
+        ));
+        assert!(has_comment_with_period(b"\"\"\"long # text.\n"));
+        let mut long = "<a> <b> <c> .\n".repeat(1000);
+        assert!(!has_comment_with_period(long.as_bytes()));
+        long.push_str("# late. comment\n");
+        long.push_str(&"<a> <b> <c> .\n".repeat(1000));
+        assert!(has_comment_with_period(long.as_bytes()));
+    }
+
+    #[test]
+    fn dot_segments_and_escapes_are_found() {
+        for text in [
+            "<http://a/b/./c>",
+            "<http://a/b/../c>",
+            "<http://a/b/.>",
+            "<http://a/b/..>",
+            "<http://a/b/..?q>",
+            "<http://a/\\u002E/c>",
+            "\"x\\U0001F600\"",
+        ] {
+            assert!(may_resolve_differently(text.as_bytes()), "{text}");
+        }
+        for text in [
+            "<http://a/.well-known/genid/x>",
+            "<http://a/b/c.ttl>",
+            "<http://a/b/...>",
+            "\"a sentence. /. Another\" .",
+        ] {
+            assert!(!may_resolve_differently(text.as_bytes()), "{text}");
+        }
+        assert!(may_resolve_differently(b"\xff"));
+    }
+
+    fn document(late: &str) -> String {
+        let mut doc =
+            String::from("@prefix ex: <http://example.org/> .\nex:first ex:p _:shared .\n");
+        for i in 0..5000 {
+            if i == 4000 {
+                doc.push_str(late);
+            }
+            doc.push_str(&format!(
+                "ex:s{i} ex:p \"value {i}\" ; ex:q _:b{} ; ex:r ex:o{} .\n",
+                i % 50,
+                i % 13
+            ));
+        }
+        doc.push_str("_:shared ex:p ex:last .\n");
+        doc
+    }
+
+    fn in_one_piece(doc: &str) -> Vec<oxrdf::Triple> {
+        TurtleParser::new()
+            .for_slice(doc.as_bytes())
+            .collect::<Result<_, _>>()
+            .expect("parses")
+    }
+
+    fn in_pieces(doc: &str, format: RdfFormat) -> Option<Vec<Vec<oxrdf::Triple>>> {
+        parse_in_chunks(doc.as_bytes(), format, None, Vec::new, |v, t| {
+            v.push(t.into_owned())
+        })
+    }
+
+    #[test]
+    fn pieces_in_order_are_the_document() {
+        let doc = document("");
+        let pieces = in_pieces(&doc, RdfFormat::Turtle).expect("splits");
+        assert!(pieces.len() > 1, "{} pieces", pieces.len());
+        assert_eq!(pieces.concat(), in_one_piece(&doc));
+
+        // Blank-node labels are kept, so the same label is one node in every piece.
+        let shared: Vec<_> = pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.iter().any(|t| t.to_string().contains("_:shared")))
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(shared, vec![0, pieces.len() - 1]);
+
+        let ntriples: String = in_one_piece(&doc)
+            .iter()
+            .map(|t| format!("{t} .\n"))
+            .collect();
+        let pieces = in_pieces(&ntriples, RdfFormat::NTriples).expect("splits");
+        assert!(pieces.len() > 1);
+        assert_eq!(pieces.concat(), in_one_piece(&doc));
+    }
+
+    fn in_windows(doc: &str, format: RdfFormat, window: usize) -> Option<Vec<oxrdf::Triple>> {
+        let mut windows = 0;
+        let folded = fold_in_windows(
+            doc.as_bytes(),
+            window,
+            format,
+            None,
+            Vec::new,
+            |v, t| v.push(t.into_owned()),
+            |all: &mut Vec<oxrdf::Triple>, piece| {
+                windows += 1;
+                all.extend(piece)
+            },
+        )
+        .expect("reads from memory");
+        assert!(folded.is_none() || windows > 1, "{windows} merges");
+        folded
+    }
+
+    #[test]
+    fn windows_in_order_are_the_document() {
+        let doc = document("");
+        assert!(doc.len() > 4 * 16384);
+        for window in [16384, 20000, 65536, doc.len(), doc.len() + 1] {
+            assert_eq!(
+                in_windows(&doc, RdfFormat::Turtle, window).expect("splits"),
+                in_one_piece(&doc),
+                "window {window}"
+            );
+        }
+        let ntriples: String = in_one_piece(&doc)
+            .iter()
+            .map(|t| format!("{t} .\n"))
+            .collect();
+        assert_eq!(
+            in_windows(&ntriples, RdfFormat::NTriples, 20000).expect("splits"),
+            in_one_piece(&doc)
+        );
+        // A declaration in a later window is not trusted; neither is a syntax error.
+        for late in [
+            "@prefix ex: <http://example.org/other/> .\n",
+            "@base <http://example.org/base/> .\n",
+            "ex:x ex:p .\n",
+        ] {
+            assert!(
+                in_windows(&document(late), RdfFormat::Turtle, 20000).is_none(),
+                "{late}"
+            );
+        }
+    }
+
+    #[test]
+    fn declarations_after_the_first_piece_are_not_split() {
+        for late in [
+            "@prefix late: <http://example.org/late/> .\nlate:x ex:p ex:o .\n",
+            "@prefix ex: <http://example.org/other/> .\n",
+            "PREFIX ex: <http://example.org/other/>\n",
+            "@base <http://example.org/base/> .\n",
+            "# a comment. ex:x ex:p ex:o .\n",
+        ] {
+            assert!(
+                in_pieces(&document(late), RdfFormat::Turtle).is_none(),
+                "{late}"
+            );
+        }
+        let based = format!("@base <http://example.org/base/> .\n{}", document(""));
+        assert!(in_pieces(&based, RdfFormat::Turtle).is_none());
+        let broken = document("ex:x ex:p .\n");
+        assert!(in_pieces(&broken, RdfFormat::Turtle).is_none());
+        // The same prefix declared again with the same IRI changes nothing.
+        let same = document("@prefix ex: <http://example.org/> .\n");
+        assert_eq!(
+            in_pieces(&same, RdfFormat::Turtle)
+                .expect("splits")
+                .concat(),
+            in_one_piece(&same)
+        );
+    }
+}
