@@ -32,7 +32,7 @@ use super::{
 };
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use oxigraph::io::{RdfFormat, RdfParser};
 use oxigraph::model::{GraphName, GraphNameRef, Literal, NamedNode, Quad, Term};
 use std::collections::{HashMap, HashSet};
@@ -41,6 +41,14 @@ use std::path::{Path, PathBuf};
 
 /// Records moved into the store per transaction when a run commits.
 pub const CHUNK: usize = 2000;
+
+/// The bulk load of a run's new records: threads, memory target (Oxigraph's
+/// rough figure, megabytes) and the quads handed to it at once, one full
+/// batch per thread (Oxigraph's batch is memory * 1000 / threads quads), so
+/// that each call makes one set of SST files.
+const BULK_THREADS: usize = 2;
+const BULK_MEMORY_MB: usize = 600;
+const BULK_BATCH_QUADS: usize = BULK_MEMORY_MB * 1000 / BULK_THREADS;
 
 /// The staging directory of a store at `path`: its sibling `<name>.staging`.
 pub fn dir_beside(path: &Path) -> PathBuf {
@@ -163,7 +171,8 @@ impl CatalogStore {
         for (run, path) in &marked {
             tracing::warn!(run = %run, file = %path.display(), "rolling forward a harvest run interrupted while committing");
             self.move_staged(path)?;
-            self.unmark(run, path)?;
+            // Its end stays the time its commit started: when the move ended is not known.
+            self.unmark(run, path, None)?;
         }
         let Some(dir) = &self.staging else {
             return Ok(marked.len());
@@ -181,14 +190,44 @@ impl CatalogStore {
         Ok(marked.len())
     }
 
-    fn unmark(&self, run: &NamedNode, path: &Path) -> Result<(), StoreError> {
+    /// Ends a committing run: removes its marker and, given `ended`,
+    /// records that as its end (the move is part of the run's duration).
+    fn unmark(
+        &self,
+        run: &NamedNode,
+        path: &Path,
+        ended: Option<DateTime<Utc>>,
+    ) -> Result<(), StoreError> {
         let t = Terms::new();
-        self.store.remove(&Quad::new(
+        let g = GraphName::NamedNode(t.runs_graph.clone());
+        let ended_predicate = NamedNode::new_unchecked(ns::PROV_ENDED);
+        let mut tx = self.store.start_transaction()?;
+        tx.remove(&Quad::new(
             run.clone(),
             pending_predicate(),
             Literal::from(path.display().to_string()),
-            GraphName::NamedNode(t.runs_graph.clone()),
-        ))?;
+            g.clone(),
+        ));
+        if let Some(ended) = ended {
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(run.as_ref().into()),
+                    Some(ended_predicate.as_ref()),
+                    None,
+                    Some(GraphNameRef::NamedNode(t.runs_graph.as_ref())),
+                )
+                .collect::<Result<_, _>>()?;
+            for quad in &old {
+                tx.remove(quad);
+            }
+            tx.insert(&Quad::new(
+                run.clone(),
+                ended_predicate,
+                super::datetime(ended),
+                g,
+            ));
+        }
+        tx.commit()?;
         let _ = std::fs::remove_file(path);
         let _ = std::fs::remove_file(path.with_extension("plan"));
         Ok(())
@@ -218,6 +257,23 @@ impl CatalogStore {
                     .collect()
             })
             .unwrap_or_default();
+        // New records (all of them in a first harvest) go into the store in
+        // one bulk load, fed in full batches straight from the file and
+        // ingested at its commit. Measured at 100k Hydra datasets: one bulk
+        // load per chunk of 2000 left ~50 sets of overlapping SST files in
+        // RocksDB's level 0 of a growing store, and the move took ~14 min
+        // instead of well under one. Updates, quarantines and tombstones stay
+        // in bounded transactions, chunk by chunk.
+        let now = Utc::now();
+        let started = std::time::Instant::now();
+        let mut loader = self
+            .store
+            .bulk_loader()
+            .with_num_threads(BULK_THREADS)
+            .with_max_memory_size_in_megabytes(BULK_MEMORY_MB);
+        let mut batch: Vec<Quad> = Vec::new();
+        let mut loaded = 0usize;
+        let mut changed = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
         loop {
             let next = reader.next_record()?;
@@ -232,14 +288,44 @@ impl CatalogStore {
                 chunk.push(record);
             }
             if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
-                let (plan, _) = RunPlan::of_records(&existing, &chunk);
-                self.write_plan(&t, &source, &run_node, &plan, Utc::now(), None)?;
+                let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
+                for record in plan.fresh.drain(..) {
+                    batch.extend(super::content_quads(record));
+                    batch.extend(super::new_record_quads(
+                        &t,
+                        &source,
+                        &run_node,
+                        record,
+                        now,
+                        super::PUBLISHED,
+                    ));
+                    loaded += 1;
+                }
+                if !(plan.updated.is_empty()
+                    && plan.quarantined.is_empty()
+                    && plan.deleted.is_empty())
+                {
+                    changed += plan.updated.len() + plan.quarantined.len();
+                    self.write_plan(&t, &source, &run_node, &plan, now, None)?;
+                }
                 chunk.clear();
+            }
+            if batch.len() >= BULK_BATCH_QUADS || (done && !batch.is_empty()) {
+                loader.load_quads(batch.drain(..))?;
             }
             if done {
                 break;
             }
         }
+        drop(batch);
+        loader.commit()?;
+        tracing::debug!(
+            source = %source.name,
+            new = loaded,
+            changed,
+            seconds = started.elapsed().as_secs_f64(),
+            "staged records moved into the store"
+        );
         let deleted: Vec<String> = plan["deleted"]
             .as_array()
             .map(|ids| {
@@ -381,7 +467,8 @@ impl StagedRun {
         // Free the id maps before moving the records.
         drop(self);
         store.move_staged(&path)?;
-        store.unmark(&run.iri(), &path)?;
+        run.ended = Utc::now();
+        store.unmark(&run.iri(), &path, Some(run.ended))?;
         store.prune_reports(&source)?;
         Ok(())
     }
