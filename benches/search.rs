@@ -2,8 +2,12 @@
 //! time and size, and query latency (text + 3 filters + all facets), p50/p99.
 //!
 //! ```text
-//! cargo bench --profile dev --bench search -- [--size 100000] [--queries 2000] [--work DIR]
+//! cargo bench --profile dev --bench search -- [--size 100000] [--queries 2000] [--work DIR] [--reuse-index]
 //! ```
+//!
+//! `--reuse-index` keeps an index that is current with the store instead of
+//! rebuilding it (the query figures only). The HTTP load test over the same
+//! store and index is `benches/search_load.sh` (wrk; start-up time too).
 //!
 //! The generator is `../shared/bench/gen_catalogue.py` (or
 //! `$KATALOG_SHARED/bench/gen_catalogue.py`); data, store and index go to a
@@ -28,6 +32,7 @@ fn main() {
     let mut queries = 2000usize;
     let mut work = PathBuf::from("/tmp/katalog-search-bench");
     let mut generator = default_generator();
+    let mut reuse_index = false;
     let mut i = 1;
     while i < args.len() {
         let value = args.get(i + 1).cloned().unwrap_or_default();
@@ -48,6 +53,7 @@ fn main() {
                 generator = PathBuf::from(value);
                 i += 1;
             }
+            "--reuse-index" => reuse_index = true,
             _ => {} // cargo passes --bench
         }
         i += 1;
@@ -112,24 +118,44 @@ fn main() {
         );
     }
 
-    // Index build, from scratch.
+    // Index build, from scratch (unless reused).
     let index_dir = SearchIndex::dir(&serve_dir);
-    let _ = std::fs::remove_dir_all(&index_dir);
     let vocab = Arc::new(Vocabulary::builtin().unwrap());
+    let reused = reuse_index && {
+        let index = SearchIndex::open(&index_dir, vocab.clone()).unwrap();
+        index.is_current(&store).unwrap()
+    };
+    if !reused {
+        let _ = std::fs::remove_dir_all(&index_dir);
+    }
     let index = SearchIndex::open(&index_dir, vocab).unwrap();
+    if reused {
+        println!(
+            "index build: skipped (--reuse-index, {} documents)",
+            index.documents()
+        );
+    } else {
+        let started = Instant::now();
+        let report = index
+            .rebuild(&store, &SourceProfiles::from_config(&config))
+            .unwrap();
+        let build = started.elapsed().as_secs_f64();
+        let bytes = dir_size(&index_dir);
+        println!(
+            "index build: {} documents in {:.1} s ({:.0} documents/s); index size {:.1} MiB ({:.0} bytes/document)",
+            report.added,
+            build,
+            report.added as f64 / build,
+            bytes as f64 / 1048576.0,
+            bytes as f64 / report.added.max(1) as f64
+        );
+    }
     let started = Instant::now();
-    let report = index
-        .rebuild(&store, &SourceProfiles::from_config(&config))
-        .unwrap();
-    let build = started.elapsed().as_secs_f64();
-    let bytes = dir_size(&index_dir);
+    let current = index.is_current(&store).unwrap();
     println!(
-        "index build: {} documents in {:.1} s ({:.0} documents/s); index size {:.1} MiB ({:.0} bytes/document)",
-        report.added,
-        build,
-        report.added as f64 / build,
-        bytes as f64 / 1048576.0,
-        bytes as f64 / report.added.max(1) as f64
+        "start-up check (is the index current?): {} in {:.1} ms",
+        current,
+        started.elapsed().as_secs_f64() * 1000.0
     );
     let started = Instant::now();
     let unchanged = index

@@ -10,6 +10,20 @@
 //!
 //! Data is generated (once) into a scratch directory outside the repository;
 //! shapes default to `$KATALOG_SHARED/reference/dcat-ap/3.0.1/html/shacl/`.
+//!
+//! With `--cli`, it measures the `katalog validate` command instead, on the
+//! whole catalogue in one file (background + catalogues), beside the peers
+//! the issue names, each under `/usr/bin/time` (wall, CPU, peak RSS), and
+//! checks that their reports find the same focus nodes with violations:
+//!
+//! ```text
+//! cargo bench --profile dev --bench validate -- --cli [--datasets N] [--invalid-rate 0.05]
+//!     [--shapes FILE,FILE] [--profile dcat-ap-3] [--jena-classpath FILE] [--pyshacl]
+//! ```
+//!
+//! `--shapes` runs `katalog validate --shapes` (Turtle and text reports),
+//! `--profile` the built-in profile; `--jena-classpath` names a file holding
+//! the class path of Debian's Jena (see `shared/bench/baselines/run_baselines.sh`).
 
 use katalog::harvest::record::RecordKind;
 use katalog::harvest::split::split_records;
@@ -101,10 +115,16 @@ fn main() {
         |v| v.split(',').map(PathBuf::from).collect(),
     );
 
-    let data = work.join(format!("data-{datasets}"));
+    let invalid_rate = value("--invalid-rate").unwrap_or_else(|| "0.02".to_string());
+    let data = if invalid_rate == "0.02" {
+        work.join(format!("data-{datasets}"))
+    } else {
+        work.join(format!("data-{datasets}-invalid-{invalid_rate}"))
+    };
     if !data.join("manifest.json").is_file() {
         let status = Command::new("python3")
             .arg(&generator)
+            .args(["--invalid-rate", &invalid_rate])
             .args(["--catalogues", "10", "--datasets-per-catalogue"])
             .arg((datasets / 10).to_string())
             .arg("--out")
@@ -113,6 +133,10 @@ fn main() {
             .status()
             .expect("python3 runs the generator");
         assert!(status.success(), "the generator failed");
+    }
+    if args.iter().any(|a| a == "--cli") {
+        compare_cli(&data, datasets, &shape_files, &value);
+        return;
     }
     let background_files: Vec<PathBuf> = value("--background").map_or_else(
         || vec![data.join("background.ttl")],
@@ -227,6 +251,216 @@ fn main() {
         for (record, report) in records.iter().zip(&reports) {
             for result in &report.results {
                 println!("{} {result}", record.resource);
+            }
+        }
+    }
+}
+
+/// One command's figures from `/usr/bin/time`.
+struct Timed {
+    wall: f64,
+    cpu: f64,
+    rss_mib: f64,
+    status: Option<i32>,
+}
+
+/// Runs `command` with its standard output into `out`, under `/usr/bin/time`.
+fn timed(command: &[String], out: &Path) -> Timed {
+    let times = out.with_extension("time");
+    let stdout = std::fs::File::create(out).expect("the report file can be written");
+    let status = Command::new("/usr/bin/time")
+        .args(["-f", "%e %U %S %M", "-o"])
+        .arg(&times)
+        .args(command)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("/usr/bin/time runs");
+    let text = std::fs::read_to_string(&times).unwrap_or_default();
+    let figures: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    let figure = |i: usize| figures.get(i).copied().unwrap_or(f64::NAN);
+    Timed {
+        wall: figure(0),
+        cpu: figure(1) + figure(2),
+        rss_mib: figure(3) / 1024.0,
+        status: status.code(),
+    }
+}
+
+/// The focus nodes (IRIs) of the `sh:Violation` results of a Turtle report,
+/// and how many such results have a blank focus node.
+fn violating_focus_nodes(report: &Path) -> Option<(std::collections::BTreeSet<String>, usize)> {
+    const SH: &str = "http://www.w3.org/ns/shacl#";
+    let bytes = std::fs::read(report).ok()?;
+    let mut focus = std::collections::HashMap::new();
+    let mut violation = std::collections::HashSet::new();
+    for quad in RdfParser::from_format(RdfFormat::Turtle).for_slice(&bytes) {
+        let triple = Triple::from(quad.ok()?);
+        match triple.predicate.as_str().strip_prefix(SH) {
+            Some("focusNode") => {
+                focus.insert(triple.subject, triple.object);
+            }
+            Some("resultSeverity") if triple.object.to_string() == format!("<{SH}Violation>") => {
+                violation.insert(triple.subject);
+            }
+            _ => {}
+        }
+    }
+    let mut iris = std::collections::BTreeSet::new();
+    let mut blank = 0;
+    for (result, node) in focus {
+        if violation.contains(&result) {
+            match node {
+                oxrdf::Term::NamedNode(n) => {
+                    iris.insert(n.into_string());
+                }
+                _ => blank += 1,
+            }
+        }
+    }
+    Some((iris, blank))
+}
+
+/// `--cli`: `katalog validate` and its peers on the same file and shapes.
+fn compare_cli(
+    data: &Path,
+    datasets: usize,
+    shape_files: &[PathBuf],
+    value: &dyn Fn(&str) -> Option<String>,
+) {
+    let all = data.join("all.ttl");
+    if !all.is_file() {
+        let mut bytes = std::fs::read(data.join("background.ttl")).expect("background.ttl");
+        let mut catalogues: Vec<PathBuf> = std::fs::read_dir(data)
+            .expect("data directory")
+            .filter_map(|e| e.ok().map(|e| e.path().join("catalogue.ttl")))
+            .filter(|p| p.is_file())
+            .collect();
+        catalogues.sort();
+        for catalogue in catalogues {
+            bytes.extend(std::fs::read(catalogue).expect("catalogue.ttl"));
+        }
+        std::fs::write(&all, bytes).expect("all.ttl can be written");
+    }
+    // Jena and pySHACL take one shapes file.
+    let shapes = data.join("shapes-under-test.ttl");
+    let mut bytes = Vec::new();
+    for file in shape_files {
+        bytes.extend(std::fs::read(file).expect("a shapes file"));
+        bytes.push(b'\n');
+    }
+    std::fs::write(&shapes, bytes).expect("the shapes file can be written");
+    let katalog = env!("CARGO_BIN_EXE_katalog").to_string();
+    let path = |p: &Path| p.to_string_lossy().into_owned();
+    let mut runs: Vec<(String, Vec<String>, &str)> = Vec::new();
+    for format in ["turtle", "text"] {
+        let mut command = vec![katalog.clone(), "validate".into(), "--shapes".into()];
+        command.extend(shape_files.iter().map(|f| path(f)));
+        command.extend(["--format".into(), format.into(), "--".into(), path(&all)]);
+        runs.push((format!("katalog --shapes, {format}"), command, format));
+    }
+    let profile = value("--profile").unwrap_or_else(|| "dcat-ap-3".to_string());
+    for format in ["turtle", "text"] {
+        runs.push((
+            format!("katalog --profile {profile}, {format}"),
+            vec![
+                katalog.clone(),
+                "validate".into(),
+                "--profile".into(),
+                profile.clone(),
+                "--format".into(),
+                format.into(),
+                path(&all),
+            ],
+            format,
+        ));
+    }
+    if let Some(classpath) = value("--jena-classpath") {
+        let classpath = std::fs::read_to_string(&classpath).expect("the Jena class path file");
+        runs.push((
+            "Jena SHACL".into(),
+            vec![
+                "java".into(),
+                "-cp".into(),
+                classpath.trim().into(),
+                "shacl.shacl".into(),
+                "validate".into(),
+                "--shapes".into(),
+                path(&shapes),
+                "--data".into(),
+                path(&all),
+            ],
+            "turtle",
+        ));
+    }
+    if std::env::args().any(|a| a == "--pyshacl") {
+        runs.push((
+            "pySHACL".into(),
+            vec![
+                "pyshacl".into(),
+                "-s".into(),
+                path(&shapes),
+                "-f".into(),
+                "turtle".into(),
+                path(&all),
+            ],
+            "turtle",
+        ));
+    }
+    println!(
+        "{datasets} datasets in {}, shapes {shape_files:?}",
+        all.display()
+    );
+    let mut figures = Vec::new();
+    for (i, (label, command, format)) in runs.iter().enumerate() {
+        let out = data.join(format!(
+            "report-{i}.{}",
+            if *format == "text" { "txt" } else { "ttl" }
+        ));
+        let run = timed(command, &out);
+        println!(
+            "{label:<40} exit {:?}  {:>7.1} s wall ({:>6.0} datasets/s)  {:>7.2} CPU-s ({:>6.0} datasets per CPU-s)  peak RSS {:>6.0} MiB",
+            run.status,
+            run.wall,
+            datasets as f64 / run.wall,
+            run.cpu,
+            datasets as f64 / run.cpu,
+            run.rss_mib
+        );
+        figures.push((label.clone(), run, (*format == "turtle").then_some(out)));
+    }
+    let jena = figures.iter().find(|(label, ..)| label == "Jena SHACL");
+    let reference = figures
+        .first()
+        .and_then(|(_, _, out)| out.as_deref())
+        .and_then(violating_focus_nodes);
+    for (label, run, out) in &figures {
+        if let Some((_, jena, _)) = jena {
+            println!(
+                "{label:<40} vs Jena: {:.1}x the throughput per CPU-s, {:.1}x per wall-s, {:.1}% of its peak RSS",
+                jena.cpu / run.cpu,
+                jena.wall / run.wall,
+                100.0 * run.rss_mib / jena.rss_mib
+            );
+        }
+        if let (Some(out), Some((iris, blank))) = (out, &reference) {
+            match violating_focus_nodes(out) {
+                Some((theirs, their_blank)) => println!(
+                    "{label:<40} violations on {} IRI focus nodes + {their_blank} blank: {}",
+                    theirs.len(),
+                    if &theirs == iris && their_blank == *blank {
+                        "the same as katalog --shapes"
+                    } else {
+                        "DIFFERENT from katalog --shapes"
+                    }
+                ),
+                None => println!("{label:<40} report unreadable"),
             }
         }
     }

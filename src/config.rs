@@ -210,8 +210,39 @@ pub struct TokenConfig {
     pub name: String,
     /// Lower-case hex SHA-256 of the token.
     pub sha256: String,
-    /// The sources it may trigger; absent: all.
+    /// The sources it may act on; absent: all.
     pub sources: Option<Vec<String>>,
+    /// What it may do; absent: `["harvest"]` only (what every token could
+    /// do before the publishing API), so no existing token gains write access.
+    pub scopes: Option<Vec<TokenScope>>,
+}
+
+/// What a `[[token]]` may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TokenScope {
+    /// `POST /api/sources/{name}/harvest`.
+    Harvest,
+    /// `PUT` and `DELETE /api/records/{id}` on `kind = "push"` sources.
+    Push,
+}
+
+impl TokenConfig {
+    /// True when the token may do `scope` on the source named `source`.
+    pub fn allows(&self, scope: TokenScope, source: &str) -> bool {
+        let scoped = match &self.scopes {
+            Some(scopes) => scopes.contains(&scope),
+            None => scope == TokenScope::Harvest,
+        };
+        scoped && self.covers(source)
+    }
+
+    /// True when the token's `sources` include `source` (or it has no `sources`).
+    pub fn covers(&self, source: &str) -> bool {
+        self.sources
+            .as_ref()
+            .is_none_or(|names| names.iter().any(|n| n == source))
+    }
 }
 
 /// One `[[source]]`: a national catalogue to harvest.
@@ -221,7 +252,9 @@ pub struct SourceConfig {
     pub name: String,
     /// ISO 3166-1 alpha-2 code of the publishing country.
     pub country: String,
-    /// An http(s) URL or a local path (relative to the configuration file).
+    /// An http(s) URL or a local path (relative to the configuration file);
+    /// none for `kind = "push"`.
+    #[serde(default)]
     pub url: String,
     #[serde(default)]
     pub kind: SourceKind,
@@ -255,6 +288,12 @@ impl SourceConfig {
     pub fn max_pages(&self) -> usize {
         self.max_pages.unwrap_or(DEFAULT_MAX_PAGES)
     }
+
+    /// False for `kind = "push"`: its records arrive over the publishing
+    /// API, and nothing fetches or schedules it.
+    pub fn is_harvested(&self) -> bool {
+        self.kind != SourceKind::Push
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
@@ -269,6 +308,8 @@ pub enum SourceKind {
     Fdp,
     /// A CKAN portal: its DCAT endpoint when present, else the action API.
     Ckan,
+    /// Nothing is fetched: stewards publish records with `PUT /api/records/{id}`.
+    Push,
 }
 
 impl SourceKind {
@@ -278,6 +319,7 @@ impl SourceKind {
             SourceKind::Sparql => "sparql",
             SourceKind::Fdp => "fdp",
             SourceKind::Ckan => "ckan",
+            SourceKind::Push => "push",
         }
     }
 }
@@ -417,10 +459,22 @@ impl Config {
                     ),
                 ));
             }
-            if source.url.is_empty() {
+            if source.kind == SourceKind::Push {
+                if !source.url.is_empty() {
+                    return Err(self.value_error(
+                        at("url"),
+                        "a kind = \"push\" source fetches nothing: leave url out (records arrive with PUT /api/records/{id})",
+                    ));
+                }
+                if source.schedule.is_some() {
+                    return Err(self.value_error(
+                        at("schedule"),
+                        "a kind = \"push\" source is not harvested, so it has no schedule",
+                    ));
+                }
+            } else if source.url.is_empty() {
                 return Err(self.value_error(at("url"), "is empty"));
-            }
-            if let Location::Remote(url) = self.location(source) {
+            } else if let Location::Remote(url) = self.location(source) {
                 if !matches!(url.scheme(), "http" | "https") {
                     return Err(self.value_error(
                         at("url"),
@@ -501,13 +555,23 @@ impl Config {
         only("page_size", source.page_size.is_some(), &[Sparql, Ckan])?;
         only("ckan_api", source.ckan_api.is_some(), &[Ckan])?;
         only("format", source.format.is_some(), &[Rdf, Fdp, Ckan])?;
+        only(
+            "max_pages",
+            source.max_pages.is_some(),
+            &[Rdf, Sparql, Fdp, Ckan],
+        )?;
+        only(
+            "allow_private_network",
+            source.allow_private_network,
+            &[Rdf, Sparql, Fdp, Ckan],
+        )?;
         if source.max_pages == Some(0) {
             return Err(self.value_error(at("max_pages"), "must be at least 1"));
         }
         if source.page_size == Some(0) {
             return Err(self.value_error(at("page_size"), "must be at least 1"));
         }
-        if kind != Rdf && matches!(self.location(source), Location::Local(_)) {
+        if !matches!(kind, Rdf | Push) && matches!(self.location(source), Location::Local(_)) {
             return Err(self.value_error(
                 at("url"),
                 format!(
@@ -696,6 +760,51 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.harvest.run_timeout_secs, 5);
+    }
+
+    #[test]
+    fn push_sources_fetch_nothing() {
+        let config = parse("[[source]]\nname=\"p\"\ncountry=\"NO\"\nkind=\"push\"\n").unwrap();
+        assert!(!config.sources[0].is_harvested());
+        for (extra, key) in [
+            ("url=\"x.ttl\"", "source[0].url"),
+            ("schedule=\"0 3 * * *\"", "source[0].schedule"),
+            ("format=\"turtle\"", "source[0].format"),
+            ("max_pages=3", "source[0].max_pages"),
+        ] {
+            let err = parse(&format!(
+                "[[source]]\nname=\"p\"\ncountry=\"NO\"\nkind=\"push\"\n{extra}\n"
+            ))
+            .unwrap_err();
+            assert!(err.to_string().contains(key), "{extra}: {err}");
+        }
+        let err = parse("[[source]]\nname=\"a\"\ncountry=\"NO\"\n").unwrap_err();
+        assert!(err.to_string().contains("source[0].url"), "{err}");
+    }
+
+    #[test]
+    fn token_scopes_default_to_harvest() {
+        let hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+        let config = parse(&format!(
+            "[[source]]\nname=\"p\"\ncountry=\"NO\"\nkind=\"push\"\n\
+             [[token]]\nname=\"old\"\nsha256=\"{hash}\"\n\
+             [[token]]\nname=\"pusher\"\nsha256=\"{hash}\"\nsources=[\"p\"]\nscopes=[\"push\"]\n"
+        ))
+        .unwrap();
+        let (old, pusher) = (&config.tokens[0], &config.tokens[1]);
+        assert!(old.allows(TokenScope::Harvest, "p"));
+        assert!(
+            !old.allows(TokenScope::Push, "p"),
+            "no token gains write access unasked"
+        );
+        assert!(pusher.allows(TokenScope::Push, "p"));
+        assert!(!pusher.allows(TokenScope::Harvest, "p"));
+        assert!(!pusher.allows(TokenScope::Push, "q"));
+        let err = parse(&format!(
+            "[[token]]\nname=\"x\"\nsha256=\"{hash}\"\nscopes=[\"write\"]\n"
+        ))
+        .unwrap_err();
+        assert!(err.to_string().contains("write"), "{err}");
     }
 
     #[test]

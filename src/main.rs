@@ -464,7 +464,7 @@ async fn serve_command(
             "new store: harvesting the configured sources before serving"
         );
         let mut runs = Vec::new();
-        for source in &config.sources {
+        for source in config.sources.iter().filter(|s| s.is_harvested()) {
             if let Ok(claim) = harvester.claim(&source.name) {
                 let harvester = harvester.clone();
                 runs.push(tokio::spawn(async move {
@@ -559,10 +559,15 @@ async fn harvest_command(
                 known.join(", ")
             )
         })?;
+        if !source.is_harvested() {
+            bail!(
+                "source {name:?} is of kind push: it is not harvested; its records are published with PUT /api/records/{{id}}"
+            );
+        }
         selected.push(source);
     }
     if names.is_empty() {
-        selected = config.sources.iter().collect();
+        selected = config.sources.iter().filter(|s| s.is_harvested()).collect();
     }
     if selected.is_empty() {
         bail!("{} configures no [[source]] to harvest", config.origin);
@@ -724,36 +729,31 @@ async fn validate_command(
         }
         profile
     };
+    let format = katalog::steward::ReportFormat::from_name(format)
+        .with_context(|| format!("unknown report format {format}"))?;
     let mut conforms = true;
-    let mut out = std::io::stdout().lock();
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     for input in inputs {
-        let report = if shapes.is_empty() {
+        // Each record's part of the report is written as its wave of
+        // records finishes, so results never pile up in memory.
+        let summary = if shapes.is_empty() {
             // Parsed straight into the interned form the records are split from.
             let (location, document) = katalog::steward::read_interned(input, &settings)
                 .await
                 .with_context(|| format!("cannot validate {input}"))?;
-            katalog::steward::validate_interned(&location, document, &profile)
+            let mut writer = katalog::steward::ReportWriter::new(&mut out, format, &location)?;
+            katalog::steward::validate_interned_to(document, &profile, &mut writer)?;
+            writer.finish()?
         } else {
             // The whole document as one graph, parsed straight into its compact form.
             let (location, data) = katalog::steward::read_data_graph(input, &settings)
                 .await
                 .with_context(|| format!("cannot validate {input}"))?;
-            katalog::steward::validate_graph(&location, &data, &profile)
+            let mut writer = katalog::steward::ReportWriter::new(&mut out, format, &location)?;
+            katalog::steward::validate_graph_to(&data, &profile, &mut writer)?;
+            writer.finish()?
         };
-        conforms &= report.conforms();
-        match format {
-            "text" => write!(out, "{}", katalog::steward::to_text(&report))?,
-            "turtle" => out.write_all(&katalog::steward::to_rdf(
-                &report,
-                oxigraph::io::RdfFormat::Turtle,
-            )?)?,
-            _ => out.write_all(&katalog::steward::to_rdf(
-                &report,
-                oxigraph::io::RdfFormat::JsonLd {
-                    profile: oxigraph::io::JsonLdProfileSet::empty(),
-                },
-            )?)?,
-        }
+        conforms &= summary.conforms();
     }
     out.flush()?;
     Ok(if conforms {

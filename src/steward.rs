@@ -5,7 +5,7 @@
 
 use crate::config::HarvestConfig;
 use crate::harvest::record::RecordKind;
-use crate::harvest::split::InternedDocument;
+use crate::harvest::split::{InternedDocument, SplitDocument};
 use crate::harvest::{fold_document, HarvestError};
 use crate::ns;
 use crate::profiles::Profile;
@@ -15,7 +15,10 @@ use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxrdf::{Graph, NamedNode, Term, Triple};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::io::Write;
+
+mod writer;
+pub use writer::{Rendered, ReportFormat, ReportWriter, Summary};
 
 /// One record's verdict.
 pub struct RecordVerdict {
@@ -108,22 +111,61 @@ pub fn validate_interned(
     );
     let verdicts = (0..records.len())
         .into_par_iter()
-        .filter(|&i| records.kind(i) != Some(RecordKind::Unattached))
-        .filter_map(|i| records.record(i))
-        .map(|record| {
-            let report = profile.validate_record(&record.triples, &record.linked_types);
-            RecordVerdict {
-                title: title_of(&record.triples, &record.resource),
-                resource: Some(record.resource),
-                kind: Some(record.kind),
-                report,
-            }
-        })
+        .filter_map(|i| record_verdict(&records, i, profile))
         .collect();
     DocumentReport {
         source: source.to_string(),
         records: verdicts,
     }
+}
+
+/// Record `i` of a split document validated, unless it is the unattached rest.
+fn record_verdict(records: &SplitDocument, i: usize, profile: &Profile) -> Option<RecordVerdict> {
+    if records.kind(i) == Some(RecordKind::Unattached) {
+        return None;
+    }
+    let record = records.record(i)?;
+    let report = profile.validate_record(&record.triples, &record.linked_types);
+    Some(RecordVerdict {
+        title: title_of(&record.triples, &record.resource),
+        resource: Some(record.resource),
+        kind: Some(record.kind),
+        report,
+    })
+}
+
+/// Records validated in one wave by [`validate_interned_to`], per thread:
+/// enough to keep the cores busy, few enough that a wave's reports stay small.
+const RECORDS_PER_THREAD_IN_A_WAVE: usize = 64;
+
+/// [`validate_interned`], written as it goes: records are validated in
+/// parallel a wave at a time, each rendered on its worker, and written in
+/// the document's order, so only the writer's counts accumulate.
+pub fn validate_interned_to<W: Write>(
+    document: InternedDocument,
+    profile: &Profile,
+    writer: &mut ReportWriter<W>,
+) -> std::io::Result<()> {
+    let records = document.split(
+        "urn:katalog:validate:genid:",
+        NamedNode::new_unchecked("urn:katalog:validate:unattached"),
+    );
+    let (format, source) = (writer.format(), writer.source().to_string());
+    let wave = RECORDS_PER_THREAD_IN_A_WAVE * rayon::current_num_threads().max(1);
+    let mut start = 0;
+    while start < records.len() {
+        let end = records.len().min(start + wave);
+        let parts: Vec<Rendered> = (start..end)
+            .into_par_iter()
+            .filter_map(|i| record_verdict(&records, i, profile))
+            .map(|verdict| Rendered::record(format, &source, &verdict))
+            .collect();
+        for part in parts {
+            writer.write(part)?;
+        }
+        start = end;
+    }
+    Ok(())
 }
 
 /// Checks the whole document against exactly the given shapes (the data file
@@ -147,6 +189,23 @@ pub async fn read_data_graph(
     )
     .await?;
     Ok((location, builder.finish()))
+}
+
+/// [`validate_graph`], written as it goes: the focus nodes are validated in
+/// parallel blocks (see [`crate::validate::ShapeSet::validate_in_blocks`]),
+/// each rendered on its worker and written in order.
+pub fn validate_graph_to<W: Write>(
+    data: &DataGraph<'_>,
+    profile: &Profile,
+    writer: &mut ReportWriter<W>,
+) -> std::io::Result<()> {
+    let format = writer.format();
+    writer.begin_document();
+    profile.shapes.validate_in_blocks(
+        data,
+        |report| Rendered::document_block(format, &report),
+        |part| writer.write(part),
+    )
 }
 
 /// Checks a whole data graph against exactly the given shapes (see [`validate_document`]).
@@ -255,39 +314,58 @@ fn explain(result: &ValidationResult) -> String {
 /// At most this many results are shown per record and property.
 const SAMPLES: usize = 3;
 
-/// The linter-style text report.
-pub fn to_text(report: &DocumentReport) -> String {
-    let mut out = String::new();
+/// One line of a report: a result on a record's property.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportLine {
+    /// "Violation", "Warning" or "Info".
+    pub severity: &'static str,
+    /// The property (`dct:title`), or "(node)".
+    pub path: String,
+    /// " on <focus>" when the focus is not the record itself, else empty.
+    pub focus: String,
+    /// What is wrong, in the shape's words.
+    pub message: String,
+    /// " (value …)" when the result names one, else empty.
+    pub value: String,
+}
+
+/// The results of one severity on one property: up to [`SAMPLES`] lines.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportGroup {
+    pub severity: &'static str,
+    pub path: String,
+    pub lines: Vec<ReportLine>,
+    /// How many more results there are beyond the lines.
+    pub more: usize,
+}
+
+/// One record with remarks.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReportSection {
+    /// `Dataset <iri> "title"`, or `Document SOURCE`.
+    pub heading: String,
+    pub violations: usize,
+    pub warnings: usize,
+    /// Violations first, then warnings, then infos; by property within.
+    pub groups: Vec<ReportGroup>,
+    pub failures: Vec<String>,
+}
+
+/// The report grouped as the text report shows it (and the web page):
+/// records with remarks, and the number of records without.
+pub fn sections(report: &DocumentReport) -> (Vec<ReportSection>, usize) {
+    let mut sections = Vec::new();
     let mut clean = 0;
     for record in &report.records {
         if record.report.results.is_empty() && record.report.failures.is_empty() {
             clean += 1;
             continue;
         }
-        let what = match (&record.kind, &record.resource) {
-            (Some(kind), Some(resource)) => {
-                let mut name = kind.label().to_string();
-                if let Some(first) = name.get_mut(0..1) {
-                    first.make_ascii_uppercase();
-                }
-                let iri = resource.as_str();
-                match &record.title {
-                    Some(title) => format!("{name} <{iri}> {title:?}"),
-                    None => format!("{name} <{iri}> (no title)"),
-                }
-            }
-            _ => format!("Document {}", report.source),
-        };
+        let heading = writer::record_heading(record, &report.source);
         let violations = record.report.violations();
-        let others = record.report.results.len() - violations;
-        let _ = writeln!(
-            out,
-            "{what}: {violations} violation{}, {others} warning{}",
-            if violations == 1 { "" } else { "s" },
-            if others == 1 { "" } else { "s" }
-        );
+        let warnings = record.report.results.len() - violations;
         // Group by severity (violations first), then by path.
-        let mut groups: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
+        let mut grouped: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
         for result in &record.report.results {
             let rank = match result.severity {
                 Severity::Violation => 0,
@@ -300,42 +378,54 @@ pub fn to_text(report: &DocumentReport) -> String {
                 .and_then(|p| p.as_predicate())
                 .map(|p| compact(p.as_str()))
                 .unwrap_or_else(|| "(node)".to_string());
-            groups.entry((rank, path)).or_default().push(result);
+            grouped.entry((rank, path)).or_default().push(result);
         }
-        for ((_, path), results) in &groups {
-            for result in results.iter().take(SAMPLES) {
-                let focus = match (&result.focus_node, &record.resource) {
-                    (Term::NamedNode(n), Some(r)) if n == r => String::new(),
-                    (focus, _) => format!(" on {}", term_text(focus)),
-                };
-                let value = result
-                    .value
-                    .as_ref()
-                    .map(|v| format!(" (value {})", term_text(v)))
-                    .unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "  {:<9} {path}{focus}: {}{value}",
-                    severity_label(&result.severity),
-                    explain(result)
-                );
-            }
-            if results.len() > SAMPLES {
-                let _ = writeln!(
-                    out,
-                    "            … and {} more on {path}",
-                    results.len() - SAMPLES
-                );
-            }
-        }
-        for failure in &record.report.failures {
-            let _ = writeln!(out, "  Failure   {failure}");
-        }
+        let groups = grouped
+            .into_iter()
+            .map(|((_, path), results)| ReportGroup {
+                severity: severity_label(&results[0].severity),
+                lines: results
+                    .iter()
+                    .take(SAMPLES)
+                    .map(|result| ReportLine {
+                        severity: severity_label(&result.severity),
+                        path: path.clone(),
+                        focus: match (&result.focus_node, &record.resource) {
+                            (Term::NamedNode(n), Some(r)) if n == r => String::new(),
+                            (focus, _) => format!(" on {}", term_text(focus)),
+                        },
+                        message: explain(result),
+                        value: result
+                            .value
+                            .as_ref()
+                            .map(|v| format!(" (value {})", term_text(v)))
+                            .unwrap_or_default(),
+                    })
+                    .collect(),
+                more: results.len().saturating_sub(SAMPLES),
+                path,
+            })
+            .collect();
+        sections.push(ReportSection {
+            heading,
+            violations,
+            warnings,
+            groups,
+            failures: record
+                .report
+                .failures
+                .iter()
+                .map(|f| f.to_string())
+                .collect(),
+        });
     }
+    (sections, clean)
+}
+
+/// The closing line: `SOURCE: N records checked, … : conforms`.
+pub fn summary_line(report: &DocumentReport, clean: usize) -> String {
     let total = report.records.len();
-    let _ =
-        writeln!(
-        out,
+    format!(
         "{}: {total} record{} checked, {clean} without remarks; {} violation{}, {} warning{}: {}",
         report.source,
         if total == 1 { "" } else { "s" },
@@ -343,9 +433,32 @@ pub fn to_text(report: &DocumentReport) -> String {
         if report.violations() == 1 { "" } else { "s" },
         report.warnings(),
         if report.warnings() == 1 { "" } else { "s" },
-        if report.conforms() { "conforms" } else { "does NOT conform" }
-    );
-    out
+        if report.conforms() {
+            "conforms"
+        } else {
+            "does NOT conform"
+        }
+    )
+}
+
+/// The linter-style text report.
+pub fn to_text(report: &DocumentReport) -> String {
+    let mut out = Vec::new();
+    // Writing into memory cannot fail.
+    if let Ok(mut writer) = ReportWriter::new(&mut out, ReportFormat::Text, &report.source) {
+        for record in &report.records {
+            let part = match record.kind {
+                Some(_) => Rendered::record(ReportFormat::Text, &report.source, record),
+                None => {
+                    writer.begin_document();
+                    Rendered::document_block(ReportFormat::Text, &record.report)
+                }
+            };
+            let _ = writer.write(part);
+        }
+        let _ = writer.finish();
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The standard report in an RDF syntax.
@@ -465,5 +578,319 @@ mod tests {
             missing.contains("/nonexistent/katalog/data.ttl"),
             "{missing}"
         );
+    }
+
+    // ---- the streamed report against the whole one ----
+
+    use crate::harvest::record::content_hash;
+    use std::collections::BTreeMap;
+    use std::fmt::Write as _;
+
+    /// The text report as it was written before reports streamed: all
+    /// results held, grouped at the end (the oracle of the writer).
+    fn whole_text(report: &DocumentReport) -> String {
+        let mut out = String::new();
+        let mut clean = 0;
+        for record in &report.records {
+            if record.report.results.is_empty() && record.report.failures.is_empty() {
+                clean += 1;
+                continue;
+            }
+            let what = match (&record.kind, &record.resource) {
+                (Some(kind), Some(resource)) => {
+                    let mut name = kind.label().to_string();
+                    if let Some(first) = name.get_mut(0..1) {
+                        first.make_ascii_uppercase();
+                    }
+                    let iri = resource.as_str();
+                    match &record.title {
+                        Some(title) => format!("{name} <{iri}> {title:?}"),
+                        None => format!("{name} <{iri}> (no title)"),
+                    }
+                }
+                _ => format!("Document {}", report.source),
+            };
+            let violations = record.report.violations();
+            let others = record.report.results.len() - violations;
+            let _ = writeln!(
+                out,
+                "{what}: {violations} violation{}, {others} warning{}",
+                if violations == 1 { "" } else { "s" },
+                if others == 1 { "" } else { "s" }
+            );
+            // Group by severity (violations first), then by path.
+            let mut groups: BTreeMap<(u8, String), Vec<&ValidationResult>> = BTreeMap::new();
+            for result in &record.report.results {
+                let rank = match result.severity {
+                    Severity::Violation => 0,
+                    Severity::Warning => 1,
+                    _ => 2,
+                };
+                let path = result
+                    .path
+                    .as_ref()
+                    .and_then(|p| p.as_predicate())
+                    .map(|p| compact(p.as_str()))
+                    .unwrap_or_else(|| "(node)".to_string());
+                groups.entry((rank, path)).or_default().push(result);
+            }
+            for ((_, path), results) in &groups {
+                for result in results.iter().take(SAMPLES) {
+                    let focus = match (&result.focus_node, &record.resource) {
+                        (Term::NamedNode(n), Some(r)) if n == r => String::new(),
+                        (focus, _) => format!(" on {}", term_text(focus)),
+                    };
+                    let value = result
+                        .value
+                        .as_ref()
+                        .map(|v| format!(" (value {})", term_text(v)))
+                        .unwrap_or_default();
+                    let _ = writeln!(
+                        out,
+                        "  {:<9} {path}{focus}: {}{value}",
+                        severity_label(&result.severity),
+                        explain(result)
+                    );
+                }
+                if results.len() > SAMPLES {
+                    let _ = writeln!(
+                        out,
+                        "            … and {} more on {path}",
+                        results.len() - SAMPLES
+                    );
+                }
+            }
+            for failure in &record.report.failures {
+                let _ = writeln!(out, "  Failure   {failure}");
+            }
+        }
+        let total = report.records.len();
+        let _ =
+            writeln!(
+            out,
+            "{}: {total} record{} checked, {clean} without remarks; {} violation{}, {} warning{}: {}",
+            report.source,
+            if total == 1 { "" } else { "s" },
+            report.violations(),
+            if report.violations() == 1 { "" } else { "s" },
+            report.warnings(),
+            if report.warnings() == 1 { "" } else { "s" },
+            if report.conforms() { "conforms" } else { "does NOT conform" }
+        );
+        out
+    }
+
+    /// Shapes with every kind of path, typed, tagged and escaped values,
+    /// blank focus nodes, messages and a SPARQL constraint, and data that
+    /// breaks them.
+    const ODD_SHAPES_AND_DATA: &str = r#"
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+ex:S sh:targetClass ex:C ;
+  sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ; sh:message "needs \"p/q\"\nsecond line"@en, "trenger p/q"@nb ] ;
+  sh:property [ sh:path [ sh:inversePath ex:r ] ; sh:maxCount 0 ] ;
+  sh:property [ sh:path [ sh:alternativePath ( ex:a [ sh:zeroOrMorePath ex:b ] ) ] ; sh:datatype xsd:integer ] ;
+  sh:property [ sh:path [ sh:oneOrMorePath ex:n ] ; sh:nodeKind sh:IRI ] ;
+  sh:property [ sh:path [ sh:zeroOrOnePath ex:o ] ; sh:in ( ex:x ex:y ) ; sh:severity sh:Warning ] ;
+  sh:sparql [ sh:select "SELECT $this ?value WHERE { $this <http://example.org/bad> ?value }" ; sh:message "bad {?value}" ] .
+ex:one a ex:C ; ex:a "1.5"^^xsd:decimal, "tab\there"@en-GB ; ex:n "literal" ; ex:bad "x" .
+ex:other ex:r ex:one .
+_:anon a ex:C ; ex:b [ ex:b "deep" ] ; ex:p [ ex:q ex:z ] .
+ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
+"#;
+
+    fn parse_triples(text: &str) -> Vec<Triple> {
+        RdfParser::from_format(RdfFormat::Turtle)
+            .with_base_iri("http://example.org/doc.ttl")
+            .expect("base IRI")
+            .for_slice(text.as_bytes())
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()
+            .expect("test Turtle parses")
+    }
+
+    fn hash_of(bytes: &[u8], format: RdfFormat) -> String {
+        let triples: Vec<Triple> = RdfParser::from_format(format)
+            .for_slice(bytes)
+            .map(|q| q.map(Triple::from))
+            .collect::<Result<_, _>>()
+            .unwrap_or_else(|e| panic!("{e}\n{}", String::from_utf8_lossy(bytes)));
+        content_hash(&triples)
+    }
+
+    /// The report written part by part, as `katalog validate` does.
+    fn streamed(report: &DocumentReport, format: ReportFormat) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer = ReportWriter::new(&mut out, format, &report.source).expect("starts");
+        for record in &report.records {
+            let part = match record.kind {
+                Some(_) => Rendered::record(format, &report.source, record),
+                None => {
+                    writer.begin_document();
+                    Rendered::document_block(format, &record.report)
+                }
+            };
+            writer.write(part).expect("writes");
+        }
+        let summary = writer.finish().expect("finishes");
+        assert_eq!(summary.conforms(), report.conforms());
+        assert_eq!(summary.violations, report.violations());
+        assert_eq!(summary.warnings, report.warnings());
+        out
+    }
+
+    /// Every format of the streamed report says what the whole one says.
+    fn assert_same_reports(report: &DocumentReport) {
+        let whole = to_rdf(report, RdfFormat::Turtle).expect("serialises");
+        let expected = hash_of(&whole, RdfFormat::Turtle);
+        let turtle = streamed(report, ReportFormat::Turtle);
+        assert_eq!(
+            hash_of(&turtle, RdfFormat::Turtle),
+            expected,
+            "Turtle differs from the whole report:\n{}\n---\n{}",
+            String::from_utf8_lossy(&turtle),
+            String::from_utf8_lossy(&whole)
+        );
+        let json = streamed(report, ReportFormat::JsonLd);
+        let json_format = RdfFormat::JsonLd {
+            profile: oxigraph::io::JsonLdProfileSet::empty(),
+        };
+        assert_eq!(
+            hash_of(&json, json_format),
+            expected,
+            "JSON-LD differs:\n{}",
+            String::from_utf8_lossy(&json)
+        );
+        serde_json::from_slice::<serde_json::Value>(&json).expect("valid JSON");
+        let text = String::from_utf8(streamed(report, ReportFormat::Text)).expect("UTF-8");
+        assert_eq!(text, whole_text(report));
+        assert_eq!(to_text(report), text);
+    }
+
+    #[test]
+    fn streamed_reports_of_a_whole_document_match_the_whole_report() {
+        for document in [SHAPES_AND_DATA, ODD_SHAPES_AND_DATA] {
+            let triples = parse_triples(document);
+            let shapes: Graph = triples.iter().collect();
+            let profile = Profile::from_shapes("test", &shapes);
+            let report = validate_document("doc.ttl", &triples, &profile);
+            assert!(!report.conforms());
+            if document == ODD_SHAPES_AND_DATA {
+                let results = &report.records[0].report.results;
+                let paths: std::collections::HashSet<String> = results
+                    .iter()
+                    .filter_map(|r| r.path.as_ref())
+                    .filter(|p| p.as_predicate().is_none())
+                    .map(|p| format!("{p:?}").chars().take(6).collect())
+                    .collect();
+                assert!(paths.len() >= 4, "{paths:?}");
+                assert!(results.iter().any(|r| r.source_constraint.is_some()));
+                assert!(results.iter().any(|r| r.focus_node.is_blank_node()));
+                assert!(results.iter().any(|r| r.messages.len() == 2));
+            }
+            assert_same_reports(&report);
+            // Validated in parallel blocks and written as they come: the same bytes.
+            let data = DataGraph::new(&triples);
+            for format in [
+                ReportFormat::Text,
+                ReportFormat::Turtle,
+                ReportFormat::JsonLd,
+            ] {
+                let mut out = Vec::new();
+                let mut writer = ReportWriter::new(&mut out, format, "doc.ttl").expect("starts");
+                validate_graph_to(&data, &profile, &mut writer).expect("writes");
+                let summary = writer.finish().expect("finishes");
+                assert!(!summary.conforms());
+                assert_eq!(
+                    String::from_utf8_lossy(&out),
+                    String::from_utf8_lossy(&streamed(&report, format)),
+                    "{format:?}"
+                );
+            }
+        }
+        // A conforming document, and one with nothing to check.
+        let triples = parse_triples(SHAPES_AND_DATA);
+        let shapes: Graph = triples.iter().collect();
+        let profile = Profile::from_shapes("test", &shapes);
+        for data in [
+            "<http://example.org/x> <http://example.org/p> 1 .",
+            "<http://example.org/d> a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> \"t\" .",
+        ] {
+            let report = validate_document("ok.ttl", &parse_triples(data), &profile);
+            assert!(report.conforms());
+            assert_same_reports(&report);
+        }
+    }
+
+    #[test]
+    fn streamed_reports_of_records_match_the_whole_report() {
+        let Some(shared) = std::env::var_os("KATALOG_SHARED") else {
+            eprintln!("KATALOG_SHARED unset: only the fixtures are checked");
+            return self::check_fixture_records(None);
+        };
+        check_fixture_records(Some(std::path::PathBuf::from(shared)));
+    }
+
+    fn check_fixture_records(shared: Option<std::path::PathBuf>) {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+        let mut files: Vec<std::path::PathBuf> = [
+            "no/catalogue.ttl",
+            "nl/catalogue.ttl",
+            "fi/catalogue.jsonld",
+            "se/catalogue.rdf",
+            "dk/catalogue.trig",
+        ]
+        .iter()
+        .map(|f| root.join(f))
+        .collect();
+        if let Some(shared) = shared {
+            let reference = shared.join("reference");
+            files.push(
+                reference.join("healthdcat-ap/release-8/examples/example-healthdcat-dataset.ttl"),
+            );
+            files.push(reference.join("dcat-ap/3.0.1/html/examples/example-bee-population.ttl"));
+        }
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        let settings = HarvestConfig::default();
+        for name in ["dcat-ap-3", "healthdcat-ap"] {
+            let profile = crate::profiles::compile(name).expect("built-in profile");
+            let mut some_results = false;
+            for file in &files {
+                let path = file.to_str().expect("UTF-8 path");
+                let Ok((location, document)) = runtime.block_on(read_interned(path, &settings))
+                else {
+                    continue;
+                };
+                let report = validate_interned(&location, document, &profile);
+                some_results |= report.records.iter().any(|r| !r.report.results.is_empty());
+                assert_same_reports(&report);
+                for format in [ReportFormat::Text, ReportFormat::Turtle] {
+                    let (_, document) = runtime
+                        .block_on(read_interned(path, &settings))
+                        .expect("reads again");
+                    let mut out = Vec::new();
+                    let mut writer =
+                        ReportWriter::new(&mut out, format, &location).expect("starts");
+                    validate_interned_to(document, &profile, &mut writer).expect("writes");
+                    writer.finish().expect("finishes");
+                    // Read again, the document's blank nodes have new labels.
+                    let expected = streamed(&report, format);
+                    match format {
+                        ReportFormat::Text => assert_eq!(
+                            String::from_utf8_lossy(&out),
+                            String::from_utf8_lossy(&expected),
+                            "{name} {path}"
+                        ),
+                        _ => assert_eq!(
+                            hash_of(&out, RdfFormat::Turtle),
+                            hash_of(&expected, RdfFormat::Turtle),
+                            "{name} {path}"
+                        ),
+                    }
+                }
+            }
+            assert!(some_results, "the fixtures break some {name} shapes");
+        }
     }
 }

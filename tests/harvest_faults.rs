@@ -6,11 +6,10 @@ mod common;
 #[path = "support/rawhttp.rs"]
 mod rawhttp;
 
-use common::katalog_bin;
+use common::{katalog_with_config as run, output_text as text};
 use rawhttp::{RawServer, Reply};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -107,43 +106,6 @@ fn start() -> Faults {
         }
     });
     Faults { server, mode }
-}
-
-fn run(data: &Path, config: &Path, args: &[&str], proxy: Option<&str>) -> Output {
-    let mut command = Command::new(katalog_bin());
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "katalog=warn")
-        .env_remove("KATALOG_CONFIG")
-        .env_remove("KATALOG_DATA");
-    for var in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-        "NO_PROXY",
-        "no_proxy",
-    ] {
-        command.env_remove(var);
-    }
-    if let Some(proxy) = proxy {
-        command.env("HTTP_PROXY", proxy).env("http_proxy", proxy);
-    }
-    command.output().expect("katalog runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 fn published(data: &Path, config: &Path, source: &str) -> String {

@@ -7,52 +7,25 @@ mod common;
 #[path = "support/rawhttp.rs"]
 mod rawhttp;
 
-use common::katalog_bin;
+use common::output_text as text;
+
+/// The harvest tests' katalog: no proxy from the environment.
+fn run(data: &Path, config: &Path, args: &[&str]) -> Output {
+    common::katalog_with_config(data, config, args, None)
+}
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::sparql::results::{QueryResultsFormat, QueryResultsSerializer};
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 use rawhttp::{RawServer, Reply};
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
 const PREFIXES: &str =
     "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n@prefix dct: <http://purl.org/dc/terms/> .\n\
 @prefix foaf: <http://xmlns.com/foaf/0.1/> .\n@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .\n\
 @prefix hydra: <http://www.w3.org/ns/hydra/core#> .\n@prefix ldp: <http://www.w3.org/ns/ldp#> .\n\
 @prefix fdp: <https://w3id.org/fdp/fdp-o#> .\n";
-
-fn run(data: &Path, config: &Path, args: &[&str]) -> Output {
-    let mut command = Command::new(katalog_bin());
-    command
-        .arg("--data-dir")
-        .arg(data)
-        .args(args)
-        .arg("--config")
-        .arg(config)
-        .env("RUST_LOG", "katalog=warn")
-        .env_remove("KATALOG_CONFIG")
-        .env_remove("KATALOG_DATA");
-    for var in [
-        "HTTP_PROXY",
-        "http_proxy",
-        "HTTPS_PROXY",
-        "https_proxy",
-        "ALL_PROXY",
-        "all_proxy",
-    ] {
-        command.env_remove(var);
-    }
-    command.output().expect("katalog runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Harvests one source from a fresh store and returns (data dir, config path).
 fn harvest(source_toml: &str) -> (tempfile::TempDir, std::path::PathBuf) {

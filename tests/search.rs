@@ -409,12 +409,23 @@ fn facets_are_counted_over_the_filtered_result_with_labels() {
         .any(|c| c.value == "NO" && c.label == "Norge"));
     let chapters = &results.facets["disease_chapter"];
     assert!(chapters.iter().any(|c| c.value == "II"), "{chapters:?}");
+    // The disease facet counts the codes as published, labelled from the
+    // vocabularies, and each value works as a `disease` filter.
+    let diseases = &results.facets["disease"];
+    let c50 = diseases
+        .iter()
+        .find(|d| d.value == "C50")
+        .unwrap_or_else(|| panic!("{diseases:?}"));
+    assert_ne!(c50.label, "C50", "{c50:?}");
+    let narrowed = search("q=kreft&disease=C50");
+    assert!(narrowed.total >= c50.count as usize && narrowed.total > 0);
     for facet in [
         "country",
         "publisher",
         "theme",
         "health_category",
         "health_theme",
+        "disease",
         "disease_chapter",
         "access",
         "format",

@@ -46,7 +46,8 @@ pub fn detect(
     (sniff(bytes), FormatEvidence::Sniffed)
 }
 
-fn from_content_type(content_type: &str) -> Option<RdfFormat> {
+/// The syntax a Content-Type names, if it names one.
+pub fn from_content_type(content_type: &str) -> Option<RdfFormat> {
     let essence = content_type
         .split(';')
         .next()

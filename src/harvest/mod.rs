@@ -8,6 +8,7 @@ pub mod fetch;
 pub mod format;
 pub mod hydra;
 pub mod netguard;
+pub mod push;
 pub mod record;
 pub mod sparql_source;
 pub mod split;
@@ -701,6 +702,12 @@ async fn collect_pages(
         }
         crate::config::SourceKind::Fdp => {
             fdp::collect(&pages, source, &location, &progress).await?
+        }
+        crate::config::SourceKind::Push => {
+            return Err(HarvestError::Protocol {
+                location: source.name.clone(),
+                message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
+            })
         }
     };
     for page in collected {

@@ -81,6 +81,47 @@ pub fn register(index: &tantivy::Index) {
     }
 }
 
+thread_local! {
+    /// Every slot's analyser, built once per thread: building one (stemmer
+    /// tables, boxed filters) costs more than analysing a query.
+    static ANALYSERS: std::cell::RefCell<Vec<TextAnalyzer>> =
+        std::cell::RefCell::new((0..LANGUAGES.len()).map(analyser).collect());
+}
+
+/// The tokens of a text in a language slot, with this thread's cached analyser.
+pub fn slot_tokens(slot: usize, text: &str) -> Vec<Token> {
+    ANALYSERS.with(|analysers| match analysers.try_borrow_mut() {
+        Ok(mut analysers) => tokens(&mut analysers[slot], text),
+        // Re-entered (never in practice): a fresh analyser is as correct.
+        Err(_) => tokens(&mut analyser(slot), text),
+    })
+}
+
+/// Calls `each` with the tokens of a text in a language slot, in order,
+/// while it returns true (this thread's cached analyser).
+pub fn slot_each_token(slot: usize, text: &str, mut each: impl FnMut(&Token) -> bool) {
+    let mut run = |analyser: &mut TextAnalyzer| {
+        let mut stream = analyser.token_stream(text);
+        while stream.advance() {
+            if !each(stream.token()) {
+                break;
+            }
+        }
+    };
+    ANALYSERS.with(|analysers| match analysers.try_borrow_mut() {
+        Ok(mut analysers) => run(&mut analysers[slot]),
+        Err(_) => run(&mut analyser(slot)),
+    })
+}
+
+/// The token texts of a text in a language slot.
+pub fn slot_words(slot: usize, text: &str) -> Vec<String> {
+    slot_tokens(slot, text)
+        .into_iter()
+        .map(|t| t.text)
+        .collect()
+}
+
 /// Runs an analyser over a text and returns the tokens.
 pub fn tokens(analyser: &mut TextAnalyzer, text: &str) -> Vec<Token> {
     let mut stream = analyser.token_stream(text);

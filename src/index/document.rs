@@ -436,6 +436,9 @@ pub fn build_document(
         concepts.extend(expansion.concepts);
         chapters.extend(expansion.chapters);
         doc.add_text(fields.title[ANY], written);
+        // The codes as the publisher wrote them (normalised), so a researcher
+        // can narrow by one disease; the value is a valid `disease` filter.
+        doc.add_facet(fields.facets, facet("disease", &code.display()));
     }
     for code in &codes {
         doc.add_text(fields.disease, code);

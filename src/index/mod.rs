@@ -5,10 +5,14 @@
 //! data service, with the record's content hash. [`SearchIndex::sync`]
 //! compares the store's published records with the index and adds, replaces
 //! and deletes the differences, then commits with a payload naming the store
-//! state it reflects (a digest of every published id and hash), the
-//! vocabularies and the index format. At start-up a payload that differs
-//! from the store means a resync (or a rebuild, when the vocabularies or the
-//! format changed), so the index is never silently stale. Readers search a
+//! state it reflects (the store's state token, read before the store, and a
+//! digest of every published id and hash), the vocabularies and the index
+//! format. The store writes a new token before every change to its
+//! published records, so comparing tokens at start-up is enough to know the
+//! index current ([`SearchIndex::is_current`], without reading the store);
+//! a token that differs (a change the index missed, or a crash during one)
+//! means a resync (or a rebuild, when the vocabularies or the format
+//! changed), so the index is never silently stale. Readers search a
 //! committed snapshot while a sync writes.
 
 pub mod analysis;
@@ -68,6 +72,11 @@ pub struct IndexState {
     pub store: String,
     pub documents: usize,
     pub synced_at: String,
+    /// The store's state token when the sync began
+    /// ([`CatalogStore::state_token`]); absent in indexes written before
+    /// tokens, which are therefore resynced once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_token: Option<String>,
 }
 
 /// What a sync did.
@@ -256,19 +265,34 @@ impl SearchIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// Whether the index reflects exactly the store's published records,
-    /// with the current vocabularies and format.
+    /// Whether the index reflects the store's published records, with the
+    /// current vocabularies and format: its last commit saved the store's
+    /// present state token, and holds the documents it says it does. Cheap
+    /// (no store scan): the store changes its token before every change.
     pub fn is_current(&self, store: &CatalogStore) -> Result<bool, IndexError> {
-        let records = store.published_records()?;
-        let wanted: Vec<&PublishedRecord> = records
-            .iter()
-            .filter(|r| searchable(r.kind).is_some())
-            .collect();
-        Ok(self.state()?.is_some_and(|state| {
-            state.format == INDEX_FORMAT
-                && state.vocabulary == self.vocab.fingerprint()
-                && state.store == store_digest(&wanted)
-        }))
+        let Some(state) = self.state()? else {
+            return Ok(false);
+        };
+        let token = store.state_token()?;
+        Ok(state.format == INDEX_FORMAT
+            && state.vocabulary == self.vocab.fingerprint()
+            && token.is_some()
+            && state.store_token == token
+            && self.documents() == state.documents as u64)
+    }
+
+    /// At start-up: brings the index in step with the store unless
+    /// [`SearchIndex::is_current`] says it is. Returns what the sync did, or
+    /// `None` when the index was current.
+    pub fn ensure_current(
+        &self,
+        store: &CatalogStore,
+        profiles: &SourceProfiles,
+    ) -> Result<Option<SyncReport>, IndexError> {
+        if self.is_current(store)? {
+            return Ok(None);
+        }
+        self.sync(store, profiles).map(Some)
     }
 
     /// The (id, content hash) of every document in the index.
@@ -336,6 +360,9 @@ impl SearchIndex {
             .writing
             .lock()
             .map_err(|_| IndexError::Internal("an earlier sync panicked".into()))?;
+        // The token before the records: a change made while this sync reads
+        // writes a newer token, so this commit is not taken for current.
+        let token = store.ensure_state_token()?;
         let records = store.published_records()?;
         let wanted: Vec<&PublishedRecord> = records
             .iter()
@@ -372,7 +399,7 @@ impl SearchIndex {
             .filter(|id| !published.contains(String::as_str(id)))
             .collect();
         report.deleted = gone.len();
-        let current = state_matches(self.state()?, &digest, &self.vocab);
+        let current = state_matches(self.state()?, &digest, &token, &self.vocab);
         if !report.changed() && current {
             return Ok(report);
         }
@@ -422,6 +449,7 @@ impl SearchIndex {
             store: digest,
             documents: wanted.len(),
             synced_at: chrono::Utc::now().to_rfc3339(),
+            store_token: Some(token),
         };
         let payload =
             serde_json::to_string(&state).map_err(|e| IndexError::Internal(e.to_string()))?;
@@ -498,11 +526,122 @@ impl SearchIndex {
     }
 }
 
-fn state_matches(state: Option<IndexState>, digest: &str, vocab: &Vocabulary) -> bool {
+fn state_matches(state: Option<IndexState>, digest: &str, token: &str, vocab: &Vocabulary) -> bool {
     state.is_some_and(|s| {
-        s.format == INDEX_FORMAT && s.vocabulary == vocab.fingerprint() && s.store == digest
+        s.format == INDEX_FORMAT
+            && s.vocabulary == vocab.fingerprint()
+            && s.store == digest
+            && s.store_token.as_deref() == Some(token)
     })
 }
 
 /// Facet counts per dimension (value, label, count).
 pub type FacetCounts = BTreeMap<String, Vec<query::FacetValue>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::harvest::harvest_source;
+    use crate::profiles::Profiles;
+
+    fn harvest(store: &CatalogStore, config: &Config, source: usize) {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        let report = runtime.block_on(harvest_source(
+            config,
+            store,
+            &Profiles::default(),
+            &config.sources[source],
+        ));
+        assert!(!report.failed(), "{:?}", report.run.error);
+    }
+
+    fn searchable_records(store: &CatalogStore) -> u64 {
+        store
+            .published_records()
+            .unwrap()
+            .iter()
+            .filter(|r| searchable(r.kind).is_some())
+            .count() as u64
+    }
+
+    /// The start-up check compares state tokens only; a store change the
+    /// index missed (a crash between a harvest and its index sync), or a
+    /// crash after the store's token changed, still means a resync.
+    #[test]
+    fn start_up_check_is_by_token_and_a_mismatch_is_repaired() {
+        let dir = tempfile::tempdir().unwrap();
+        let config = Config::builtin_default().unwrap();
+        let profiles = SourceProfiles::from_config(&config);
+        let vocab = Arc::new(Vocabulary::builtin().unwrap());
+        let store_dir = dir.path().join("store");
+        let index_dir = SearchIndex::dir(dir.path());
+
+        let store = CatalogStore::open(&store_dir).unwrap();
+        harvest(&store, &config, 0);
+        let index = SearchIndex::open(&index_dir, vocab.clone()).unwrap();
+        assert!(!index.is_current(&store).unwrap(), "a new index is empty");
+        let first = index.ensure_current(&store, &profiles).unwrap().unwrap();
+        assert!(first.added > 0, "{first:?}");
+        assert!(index.is_current(&store).unwrap());
+        assert_eq!(index.ensure_current(&store, &profiles).unwrap(), None);
+
+        // A restart: the token is on disk beside the store, the index's in
+        // its commit; current without a sync.
+        drop(index);
+        drop(store);
+        let store = CatalogStore::open(&store_dir).unwrap();
+        let index = SearchIndex::open(&index_dir, vocab.clone()).unwrap();
+        assert!(index.is_current(&store).unwrap());
+
+        // A harvest whose index sync never ran.
+        harvest(&store, &config, 1);
+        assert!(!index.is_current(&store).unwrap());
+        let repaired = index.ensure_current(&store, &profiles).unwrap().unwrap();
+        assert!(repaired.added > 0 && !repaired.rebuilt, "{repaired:?}");
+        assert!(index.is_current(&store).unwrap());
+        assert_eq!(index.documents(), searchable_records(&store));
+
+        // A crash after the token changed, before the change itself:
+        // resynced (nothing to change), and the new token saved.
+        store.mark_changing().unwrap();
+        assert!(!index.is_current(&store).unwrap());
+        let resynced = index.ensure_current(&store, &profiles).unwrap().unwrap();
+        assert!(!resynced.changed(), "{resynced:?}");
+        assert!(index.is_current(&store).unwrap());
+
+        // An index committed before tokens existed is resynced once.
+        let mut state = index.state().unwrap().unwrap();
+        state.store_token = None;
+        let mut writer: tantivy::IndexWriter<TantivyDocument> =
+            index.index.writer(WRITER_HEAP).unwrap();
+        let mut prepared = writer.prepare_commit().unwrap();
+        prepared.set_payload(&serde_json::to_string(&state).unwrap());
+        prepared.commit().unwrap();
+        drop(writer);
+        index.reader.reload().unwrap();
+        assert!(!index.is_current(&store).unwrap());
+        index.ensure_current(&store, &profiles).unwrap().unwrap();
+        assert!(index.is_current(&store).unwrap());
+        assert_eq!(index.documents(), searchable_records(&store));
+    }
+
+    /// A store without a token (written before tokens) gets one at the
+    /// first sync; an in-memory store keeps its token in memory.
+    #[test]
+    fn tokens_change_before_changes_only() {
+        let config = Config::builtin_default().unwrap();
+        let store = CatalogStore::in_memory().unwrap();
+        assert_eq!(store.state_token().unwrap(), None);
+        let token = store.ensure_state_token().unwrap();
+        assert_eq!(
+            store.state_token().unwrap().as_deref(),
+            Some(token.as_str())
+        );
+        harvest(&store, &config, 0);
+        let after_change = store.state_token().unwrap().unwrap();
+        assert_ne!(after_change, token);
+        // Harvesting the same document again changes nothing: same token.
+        harvest(&store, &config, 0);
+        assert_eq!(store.state_token().unwrap().unwrap(), after_change);
+    }
+}

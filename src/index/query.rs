@@ -3,7 +3,7 @@
 //! words and a few `field:value` forms; no input can make it fail), run
 //! with facet counts over the filtered result.
 
-use super::analysis::{self, analyser, tokens, ANY, LANGUAGES};
+use super::analysis::{language_slot, slot_each_token, slot_tokens, slot_words, ANY, LANGUAGES};
 use super::codes::{chapter_iri, chapter_title, country_iri, country_key, DiseaseCode};
 use super::document::{
     concept_iri, concept_key, RecordSummary, ACCESS_SCHEME, FORMAT_SCHEME, HEALTH_CATEGORY_SCHEME,
@@ -64,7 +64,23 @@ pub struct SearchQuery {
     pub page: usize,
     pub size: usize,
     pub lang: String,
+    /// Whether `lang` was given (else it is the default, English).
+    pub lang_given: bool,
+    /// Languages whose stemmed fields the text is searched in, beside the
+    /// language-neutral field (which holds every text unstemmed). Empty:
+    /// [`DEFAULT_TEXT_LANGUAGES`]. See [`SearchQuery::text_slots`].
+    pub text_languages: Vec<String>,
 }
+
+/// The stemmed languages a query is searched in when neither `lang` nor the
+/// client's Accept-Language names one: English, which most records of every
+/// country carry, and Norwegian, the language of the catalogue's home users.
+/// Words in any other language still match their exact (folded) forms and
+/// their stems as prefixes in the language-neutral field.
+pub const DEFAULT_TEXT_LANGUAGES: [&str; 2] = ["en", "nb"];
+
+/// At most this many languages from an Accept-Language header.
+const MAX_ACCEPT_LANGUAGES: usize = 3;
 
 /// The parameters `GET /api/search` (and `katalog search`) accept.
 pub const PARAMETERS: [&str; 22] = [
@@ -116,6 +132,56 @@ fn parse_day(name: &str, value: &str) -> Result<i64, IndexError> {
 }
 
 impl SearchQuery {
+    /// Adds the languages of an HTTP Accept-Language header to those the text
+    /// is searched in, unless `lang` named the language. What the answer is
+    /// displayed in does not change (`lang`, default English).
+    pub fn add_accept_language(&mut self, header: &str) {
+        if self.lang_given {
+            return;
+        }
+        let mut wanted: Vec<String> = header
+            .split(',')
+            .filter_map(|entry| {
+                let mut parts = entry.split(';');
+                let tag = parts.next()?.trim().to_ascii_lowercase();
+                let refused = parts.any(|p| {
+                    p.trim()
+                        .strip_prefix("q=")
+                        .and_then(|q| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                (!refused && !tag.is_empty() && tag != "*").then_some(tag)
+            })
+            .filter(|tag| language_slot(tag) != ANY)
+            .take(MAX_ACCEPT_LANGUAGES)
+            .collect();
+        if wanted.is_empty() {
+            return;
+        }
+        if self.text_languages.is_empty() {
+            self.text_languages = DEFAULT_TEXT_LANGUAGES.map(str::to_string).to_vec();
+        }
+        self.text_languages.append(&mut wanted);
+    }
+
+    /// The stemmed language slots the text is searched in (never the
+    /// neutral one, which is always searched), without repeats.
+    pub fn text_slots(&self) -> Vec<usize> {
+        let mut slots = Vec::new();
+        let tags: Vec<&str> = if self.text_languages.is_empty() {
+            DEFAULT_TEXT_LANGUAGES.to_vec()
+        } else {
+            self.text_languages.iter().map(String::as_str).collect()
+        };
+        for tag in tags {
+            let slot = language_slot(tag);
+            if slot != ANY && !slots.contains(&slot) {
+                slots.push(slot);
+            }
+        }
+        slots
+    }
+
     /// Checks request parameters (repeatable where a facet is filtered).
     /// Errors name the parameter.
     pub fn from_params<'a>(
@@ -149,7 +215,11 @@ impl SearchQuery {
                             format!("{value:?} is not a language tag"),
                         ));
                     }
+                    // The requested language, and English beside it: the
+                    // language most records of every country also carry.
+                    q.text_languages = vec![lang.clone(), "en".to_string()];
                     q.lang = lang;
+                    q.lang_given = true;
                 }
                 "country" => {
                     let key = country_key(value).ok_or_else(|| {
@@ -484,21 +554,20 @@ pub fn pick<'a>(texts: &'a [(String, String)], lang: &str) -> Option<&'a str> {
 }
 
 impl SearchIndex {
+    /// One query per searched language field of a group (and its neutral
+    /// field): the text analysed as that field is.
     fn term_queries(
         &self,
         text: &str,
         group: &[tantivy::schema::Field],
+        slots: &[usize],
         boost: f32,
         out: &mut Vec<Box<dyn Query>>,
     ) {
-        let mut seen = std::collections::HashSet::new();
-        for (slot, field) in group.iter().enumerate() {
-            let mut analyser = analyser(slot);
-            let words: Vec<String> = tokens(&mut analyser, text)
-                .into_iter()
-                .map(|t| t.text)
-                .collect();
-            if words.is_empty() || !seen.insert((slot == ANY, words.clone(), *field)) {
+        for slot in slots.iter().copied().chain([ANY]) {
+            let field = &group[slot];
+            let words = slot_words(slot, text);
+            if words.is_empty() {
                 continue;
             }
             let query: Box<dyn Query> = if words.len() == 1 {
@@ -518,16 +587,25 @@ impl SearchIndex {
         }
     }
 
-    /// The query for one word or phrase: any language field, the disease
-    /// codes, the identifiers; with `fuzzy`, misspellings in the neutral fields.
-    fn match_query(&self, text: &str, field: Option<&str>, fuzzy: bool) -> Option<Box<dyn Query>> {
+    /// The query for one word or phrase: the fields of the searched
+    /// languages (`slots`) and the language-neutral ones, the disease codes,
+    /// the identifiers; with `fuzzy`, misspellings in the neutral fields.
+    /// Only the searched languages: every further language field is one
+    /// more posting list to merge for each matching document.
+    fn match_query(
+        &self,
+        text: &str,
+        field: Option<&str>,
+        fuzzy: bool,
+        slots: &[usize],
+    ) -> Option<Box<dyn Query>> {
         let f = &self.fields;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
         if field != Some("text") {
-            self.term_queries(text, &f.title, TITLE_BOOST, &mut disjuncts);
+            self.term_queries(text, &f.title, slots, TITLE_BOOST, &mut disjuncts);
         }
         if field != Some("title") {
-            self.term_queries(text, &f.text, 1.0, &mut disjuncts);
+            self.term_queries(text, &f.text, slots, 1.0, &mut disjuncts);
         }
         if field.is_none() {
             if let Some(code) = DiseaseCode::from_literal(text, false) {
@@ -549,15 +627,11 @@ impl SearchIndex {
         }
         // Stems as prefixes of the unstemmed words: Nordic definite and
         // compound forms the stemmers leave apart ("registret" / "register").
-        let mut neutral = analyser(ANY);
-        let plain: Vec<String> = tokens(&mut neutral, text)
-            .into_iter()
-            .map(|t| t.text)
-            .collect();
+        let plain = slot_words(ANY, text);
         if let [plain] = plain.as_slice() {
             let mut stems: Vec<String> = Vec::new();
-            for slot in 0..ANY {
-                if let [stem] = tokens(&mut analyser(slot), text).as_slice() {
+            for &slot in slots {
+                if let [stem] = slot_tokens(slot, text).as_slice() {
                     if stem.text.chars().count() >= 5
                         && stem.text != *plain
                         && !stems.contains(&stem.text)
@@ -588,7 +662,7 @@ impl SearchIndex {
             }
         }
         if fuzzy {
-            let words = tokens(&mut neutral, text);
+            let words = slot_tokens(ANY, text);
             if let [word] = words.as_slice() {
                 let length = word.text.chars().count();
                 let distance = if length >= 8 {
@@ -640,6 +714,7 @@ impl SearchIndex {
         let mut diseases = q.diseases.clone();
         let mut countries: Vec<String> = Vec::new();
         let mut scored = false;
+        let slots = q.text_slots();
         for part in parse_text(&q.text) {
             match part {
                 QueryPart::Match {
@@ -647,7 +722,7 @@ impl SearchIndex {
                     field,
                     exclude,
                 } => {
-                    if let Some(query) = self.match_query(&text, field, fuzzy && !exclude) {
+                    if let Some(query) = self.match_query(&text, field, fuzzy && !exclude, &slots) {
                         if exclude {
                             clauses.push((Occur::MustNot, query));
                         } else {
@@ -877,6 +952,7 @@ impl SearchIndex {
             "access" => concept(ACCESS_SCHEME),
             "format" => concept(FORMAT_SCHEME),
             "licence" => concept(LICENCE_SCHEME),
+            "disease" => Some(self.disease_label(value, lang).label),
             "disease_chapter" => vocab
                 .label(&chapter_iri(value), lang)
                 .or_else(|| chapter_title(value))
@@ -1048,7 +1124,7 @@ impl Highlighter {
             } = part
             {
                 for slot in 0..LANGUAGES.len() {
-                    for token in tokens(&mut analyser(slot), &text) {
+                    for token in slot_tokens(slot, &text) {
                         if token.text.chars().count() >= 2 && !stems.contains(&token.text) {
                             stems.push(token.text);
                         }
@@ -1065,12 +1141,20 @@ impl Highlighter {
         if self.stems.is_empty() {
             return None;
         }
-        let mut neutral = analyser(analysis::ANY);
-        let spans: Vec<(usize, usize)> = tokens(&mut neutral, text)
-            .into_iter()
-            .filter(|t| self.stems.iter().any(|s| t.text.starts_with(s.as_str())))
-            .map(|t| (t.offset_from, t.offset_to))
-            .collect();
+        // Matches up to `max` bytes past the first: nothing later is shown.
+        let mut spans: Vec<(usize, usize)> = Vec::new();
+        slot_each_token(ANY, text, |t| {
+            if spans
+                .first()
+                .is_some_and(|(first, _)| t.offset_from > first + max)
+            {
+                return false;
+            }
+            if self.stems.iter().any(|s| t.text.starts_with(s.as_str())) {
+                spans.push((t.offset_from, t.offset_to));
+            }
+            true
+        });
         let first = spans.first()?.0;
         let mut start = first.saturating_sub(max / 3);
         while !text.is_char_boundary(start) {

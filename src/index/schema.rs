@@ -8,15 +8,16 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the way documents are built changes: an
 /// index built by another version is rebuilt.
-pub const INDEX_FORMAT: u32 = 1;
+pub const INDEX_FORMAT: u32 = 2;
 
 /// The facet dimensions, as the API names them.
-pub const FACETS: [&str; 10] = [
+pub const FACETS: [&str; 11] = [
     "country",
     "publisher",
     "theme",
     "health_category",
     "health_theme",
+    "disease",
     "disease_chapter",
     "access",
     "format",

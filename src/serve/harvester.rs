@@ -88,6 +88,25 @@ impl Harvester {
         let _ = self.search.set(index);
     }
 
+    /// Claims a source, waiting while another run (or push) holds it: a push
+    /// of one record is short, and pushes of one source go one at a time.
+    pub async fn claim_waiting(&self, name: &str) -> Result<SourceClaim, ClaimError> {
+        let source = self.config.source(name).ok_or(ClaimError::UnknownSource)?;
+        let lock = self.locks.get(name).ok_or(ClaimError::UnknownSource)?;
+        let guard = lock.clone().lock_owned().await;
+        Ok(SourceClaim {
+            source: source.clone(),
+            _guard: guard,
+        })
+    }
+
+    /// After records of `source` changed outside a harvest run (a push): the
+    /// SPARQL snapshot and the search index catch up, as after a run.
+    pub async fn changed(&self, source: &str) {
+        self.refresh_snapshot(source).await;
+        self.sync_search(source).await;
+    }
+
     /// Claims a source for a run, without waiting.
     pub fn claim(&self, name: &str) -> Result<SourceClaim, ClaimError> {
         let source = self.config.source(name).ok_or(ClaimError::UnknownSource)?;
@@ -173,7 +192,7 @@ impl Harvester {
 
     /// Starts one task per scheduled source, for the life of the runtime.
     pub fn start_schedules(self: &Arc<Self>) {
-        for source in &self.config.sources {
+        for source in self.config.sources.iter().filter(|s| s.is_harvested()) {
             let Some(schedule) = Config::schedule(source) else {
                 continue;
             };

@@ -10,10 +10,10 @@
 
 use super::export::{catalogue_record, record_page_iri};
 use super::negotiate::{self, public_base, Representation, Syntax};
-use super::{html, AppState, ServeError};
+use super::{ui, AppState, ServeError};
 use crate::store::published::{PublicState, RecordEntry};
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use oxigraph::model::{NamedNode, Triple};
@@ -36,6 +36,7 @@ fn not_found(what: &str) -> Response {
 pub async fn dataset(
     State(state): State<AppState>,
     Path(file): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let (id, fixed) = match file.rsplit_once('.') {
@@ -53,7 +54,7 @@ pub async fn dataset(
         Ok(None) => return not_found(&id),
         Err(error) => return error.into_response(),
     };
-    respond(&state, &headers, entry, fixed, false).await
+    respond(&state, &headers, query.as_deref(), entry, fixed, false).await
 }
 
 /// `GET /.well-known/genid/{*rest}`: the skolemised IRI of a record minted for
@@ -61,6 +62,7 @@ pub async fn dataset(
 pub async fn genid(
     State(state): State<AppState>,
     Path(rest): Path<String>,
+    RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Response {
     let path = format!("/.well-known/genid/{rest}");
@@ -94,7 +96,7 @@ pub async fn genid(
     })
     .await;
     match found {
-        Ok(Ok(Some(entry))) => respond(&state, &headers, entry, None, true).await,
+        Ok(Ok(Some(entry))) => respond(&state, &headers, query.as_deref(), entry, None, true).await,
         Ok(Ok(None)) => not_found(&path),
         Ok(Err(error)) => ServeError::Internal(error.to_string()).into_response(),
         Err(error) => ServeError::Internal(error.to_string()).into_response(),
@@ -128,6 +130,7 @@ fn links(base: &str, id: &str, described: bool) -> String {
 async fn respond(
     state: &AppState,
     headers: &HeaderMap,
+    query: Option<&str>,
     entry: RecordEntry,
     fixed: Option<Syntax>,
     described: bool,
@@ -170,19 +173,45 @@ async fn respond(
         PublicState::Deleted => StatusCode::GONE,
         _ => StatusCode::OK,
     };
-    let (content_type, body) = match representation {
-        Representation::Html => (
-            "text/html; charset=utf-8",
-            html::record_page(&base, &entry, &resource, &triples).into_bytes(),
-        ),
+    let mut response = match representation {
+        Representation::Html => {
+            let mut page = ui::dataset_page::response(
+                state,
+                headers,
+                ui::query_pairs(query),
+                &base,
+                &entry,
+                &resource,
+                triples,
+            )
+            .await;
+            if page.status() == StatusCode::OK {
+                *page.status_mut() = status;
+            }
+            if fixed.is_none() {
+                page.headers_mut().insert(
+                    header::VARY,
+                    HeaderValue::from_static("Accept, Accept-Language, Cookie"),
+                );
+            }
+            if let Ok(link) = HeaderValue::from_str(&links(&base, &id, described)) {
+                page.headers_mut().insert(header::LINK, link);
+            }
+            return page;
+        }
         Representation::Rdf(syntax) => match negotiate::to_bytes(syntax, &triples) {
-            Ok(bytes) => (syntax.content_type(), bytes),
+            Ok(bytes) => {
+                let mut response = (status, Body::from(bytes)).into_response();
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static(syntax.content_type()),
+                );
+                response
+            }
             Err(error) => return error.into_response(),
         },
     };
-    let mut response = (status, Body::from(body)).into_response();
     let out = response.headers_mut();
-    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if fixed.is_none() {
         out.insert(header::VARY, HeaderValue::from_static("Accept"));
     }

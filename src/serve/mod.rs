@@ -1,4 +1,4 @@
-//! The HTTP server: the SPARQL endpoint, search, the steward APIs and the health check.
+//! The HTTP server: the SPARQL endpoint, search, the steward APIs, the web UI and the health check.
 
 pub mod export;
 pub mod harvester;
@@ -7,10 +7,13 @@ pub mod linked_data;
 pub mod metrics;
 pub mod negotiate;
 pub mod openapi;
+pub mod records;
 pub mod search;
 pub mod sources;
 pub mod sparql;
+pub mod steward;
 pub mod trigger;
+pub mod ui;
 pub mod void;
 pub mod worker;
 
@@ -115,11 +118,24 @@ impl IntoResponse for ServeError {
 pub fn router(state: AppState) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(Any)
-        .allow_methods([Method::GET, Method::POST, Method::OPTIONS])
+        .allow_methods([
+            Method::GET,
+            Method::POST,
+            Method::PUT,
+            Method::DELETE,
+            Method::OPTIONS,
+        ])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(Duration::from_secs(86400));
     let max_body = state.config.server.max_body_bytes;
     Router::new()
+        // The web UI (src/serve/ui).
+        .route("/", get(ui::search_page::search))
+        .route(
+            "/validate",
+            get(ui::validate_page::form).post(ui::validate_page::submit),
+        )
+        .route("/static/{file}", get(ui::static_file))
         .route("/health", get(health))
         .route("/sparql", get(sparql::get).post(sparql::post))
         .route("/api/validate", axum::routing::post(validate))
@@ -140,6 +156,12 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/sources/{name}/harvest",
             axum::routing::post(trigger::trigger),
+        )
+        .route("/sources", get(steward::list))
+        .route("/sources/{name}", get(steward::source))
+        .route(
+            "/api/records/{id}",
+            axum::routing::put(records::put).delete(records::delete),
         )
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -34,7 +34,13 @@ fn error_response(error: IndexError) -> Response {
 }
 
 /// `GET /api/search?q=...`: hits, total, query time and facet counts.
-pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+/// Without `lang`, the query text is also searched in the languages of the
+/// client's Accept-Language (a browser's UI languages).
+pub async fn search(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+    headers: HeaderMap,
+) -> Response {
     let index = match index(&state) {
         Ok(index) => index,
         Err(response) => return *response,
@@ -43,11 +49,17 @@ pub async fn search(State(state): State<AppState>, RawQuery(raw): RawQuery) -> R
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(raw.as_bytes())
         .into_owned()
         .collect();
-    let query = match SearchQuery::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    let mut query =
+        match SearchQuery::from_params(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+            Ok(query) => query,
+            Err(error) => return error_response(error),
+        };
+    if let Some(accept) = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
     {
-        Ok(query) => query,
-        Err(error) => return error_response(error),
-    };
+        query.add_accept_language(accept);
+    }
     match tokio::task::spawn_blocking(move || index.search(&query)).await {
         Ok(Ok(results)) => Json(results).into_response(),
         Ok(Err(error)) => error_response(error),

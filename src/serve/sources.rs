@@ -23,7 +23,7 @@ PREFIX dqv: <http://www.w3.org/ns/dqv#>\n";
 /// Most quarantined records listed in one report.
 const MAX_RECORDS: usize = 200;
 
-fn select(store: &Store, query: &str) -> Result<Vec<HashMap<String, Term>>, ServeError> {
+pub(crate) fn select(store: &Store, query: &str) -> Result<Vec<HashMap<String, Term>>, ServeError> {
     let results = SparqlEvaluator::new()
         .parse_query(&format!("{PREFIXES}{query}"))
         .map_err(|e| ServeError::Internal(format!("steward query: {e}")))?
@@ -46,7 +46,7 @@ fn select(store: &Store, query: &str) -> Result<Vec<HashMap<String, Term>>, Serv
     Ok(rows)
 }
 
-fn text(term: Option<&Term>) -> Value {
+pub(crate) fn text(term: Option<&Term>) -> Value {
     match term {
         Some(Term::Literal(l)) => match l.value().parse::<u64>() {
             Ok(n)
@@ -63,7 +63,7 @@ fn text(term: Option<&Term>) -> Value {
     }
 }
 
-fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
+pub(crate) fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
     let rows = select(
         store,
         &format!(
@@ -133,7 +133,7 @@ fn last_run(store: &Store, source: &str) -> Result<Value, ServeError> {
     Ok(Value::Object(run))
 }
 
-fn number(term: Option<&Term>) -> Value {
+pub(crate) fn number(term: Option<&Term>) -> Value {
     match term {
         Some(Term::Literal(l)) => l
             .value()
@@ -146,7 +146,7 @@ fn number(term: Option<&Term>) -> Value {
 
 /// A run's DQV quality measurements: the mean score overall and per
 /// dimension (0..1), and the metrics its records miss most, with advice.
-fn run_quality(store: &Store, run: &str) -> Result<Value, ServeError> {
+pub(crate) fn run_quality(store: &Store, run: &str) -> Result<Value, ServeError> {
     let rows = select(
         store,
         &format!(
@@ -251,7 +251,7 @@ pub async fn list(State(state): State<AppState>) -> Response {
                 "also_published_by": also,
                 "superseded_by": superseded,
                 "country": source.country,
-                "url": config.location(source).to_string(),
+                "url": source.is_harvested().then(|| config.location(source).to_string()),
                 "kind": source.kind.as_str(),
                 "profile": source.profile,
                 "schedule": source.schedule,
@@ -287,9 +287,18 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
             .into_response();
     }
     let store = state.store.clone();
-    let outcome = tokio::task::spawn_blocking(move || {
-        let store = store.oxigraph();
-        let run = last_run(store, &name)?;
+    let outcome = tokio::task::spawn_blocking(move || report_json(store.oxigraph(), &name)).await;
+    match outcome {
+        Ok(Ok(body)) => Json(body).into_response(),
+        Ok(Err(error)) => error.into_response(),
+        Err(error) => ServeError::Internal(error.to_string()).into_response(),
+    }
+}
+
+/// The body of `GET /api/sources/{name}/report` (also read by the steward pages).
+pub(crate) fn report_json(store: &Store, name: &str) -> Result<Value, ServeError> {
+    {
+        let run = last_run(store, name)?;
         let top = select(
             store,
             &format!(
@@ -413,11 +422,5 @@ pub async fn report(State(state): State<AppState>, Path(name): Path<String>) -> 
             "lowest_quality": lowest,
             "quarantined": records,
         }))
-    })
-    .await;
-    match outcome {
-        Ok(Ok(body)) => Json(body).into_response(),
-        Ok(Err(error)) => error.into_response(),
-        Err(error) => ServeError::Internal(error.to_string()).into_response(),
     }
 }

@@ -10,7 +10,7 @@
 
 use super::harvester::ClaimError;
 use super::AppState;
-use crate::config::TokenConfig;
+use crate::config::{TokenConfig, TokenScope};
 use crate::harvest::{new_run_id, RunOptions, SourceReport};
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
@@ -45,7 +45,7 @@ pub fn find_token<'a>(tokens: &'a [TokenConfig], presented: &str) -> Option<&'a 
     found
 }
 
-fn plain(status: StatusCode, message: String) -> Response {
+pub(crate) fn plain(status: StatusCode, message: String) -> Response {
     let mut response = (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
@@ -127,13 +127,21 @@ pub async fn trigger(
             ),
         );
     }
-    if let Some(allowed) = &token.sources {
-        if !allowed.iter().any(|s| s == &name) {
-            return plain(
-                StatusCode::FORBIDDEN,
-                format!("token {:?} may not trigger source {name:?}", token.name),
-            );
-        }
+    if !token.allows(TokenScope::Harvest, &name) {
+        return plain(
+            StatusCode::FORBIDDEN,
+            format!("token {:?} may not trigger source {name:?}", token.name),
+        );
+    }
+    if state
+        .config
+        .source(&name)
+        .is_some_and(|s| !s.is_harvested())
+    {
+        return plain(
+            StatusCode::CONFLICT,
+            format!("source {name:?} is of kind push: it is not harvested; its records are published with PUT /api/records/{{id}}"),
+        );
     }
     let claim = match harvester.claim(&name) {
         Ok(claim) => claim,
@@ -185,11 +193,13 @@ mod tests {
                 // printf %s test | sha256sum
                 sha256: "9F86D081884C7D659A2FEAA0C55AD015A3BF4F1B2B0B822CD15D6C15B0F00A08".into(),
                 sources: None,
+                scopes: None,
             },
             TokenConfig {
                 name: "other".into(),
                 sha256: hex::encode(Sha256::digest(b"other")),
                 sources: Some(vec!["no".into()]),
+                scopes: None,
             },
         ];
         assert_eq!(

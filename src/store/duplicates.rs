@@ -134,6 +134,16 @@ impl CatalogStore {
 
         let g = GraphName::NamedNode(t.records_graph.clone());
         let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let changes = candidates
+            .iter()
+            .zip(&wanted)
+            .any(|(c, (state, also, by))| {
+                c.state != *state || &c.also != also || &c.superseded_by != by
+            });
+        if changes {
+            // Before the change: see CatalogStore::mark_changing.
+            self.mark_changing()?;
+        }
         let mut tx = self.store.start_transaction()?;
         for (candidate, (state, also, superseded_by)) in candidates.iter().zip(&wanted) {
             if candidate.state == *state

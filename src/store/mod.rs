@@ -8,6 +8,7 @@
 pub mod duplicates;
 pub mod lexical;
 pub mod published;
+pub mod push;
 pub mod staging;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
@@ -20,7 +21,9 @@ use oxigraph::model::{
 };
 use oxigraph::store::{StorageError, Store, Transaction};
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
@@ -31,6 +34,11 @@ pub enum StoreError {
     Storage(#[from] StorageError),
     #[error("staged run {path}: {message}")]
     Staging { path: String, message: String },
+    #[error("store state token {path}: {source}")]
+    StateToken {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// A record ready to be stored: its graph, id and content hash.
@@ -44,6 +52,9 @@ pub struct PreparedRecord {
     pub quarantine: Option<Quarantine>,
     /// The metadata quality of this version (datasets and series only).
     pub quality: Option<QualityScore>,
+    /// The publisher's own id of a pushed record (`PUT /api/records/{id}`),
+    /// written as `kat:localId` on its catalogue record.
+    pub local_id: Option<String>,
 }
 
 impl PreparedRecord {
@@ -54,6 +65,7 @@ impl PreparedRecord {
             graph,
             quarantine: None,
             quality: None,
+            local_id: None,
         }
     }
 }
@@ -258,6 +270,83 @@ pub struct CatalogStore {
     /// beside the store directory; None for an in-memory store, whose runs
     /// stage under the system temp dir.
     staging: Option<std::path::PathBuf>,
+    /// The store-state token: see [`CatalogStore::state_token`].
+    state: Arc<StateToken>,
+}
+
+/// Where the store-state token is kept: a file beside an on-disk store
+/// (written durably, so it survives what the store survives), memory for an
+/// in-memory one.
+enum StateToken {
+    File(PathBuf),
+    Memory(Mutex<Option<String>>),
+}
+
+/// A token no earlier state had: time, process and a counter.
+fn fresh_state_token() -> String {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    format!(
+        "{:x}-{:x}-{:x}",
+        Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+impl StateToken {
+    fn beside(path: &Path) -> Self {
+        let file = match path.file_name() {
+            Some(name) => path.with_file_name(format!("{}.state-token", name.to_string_lossy())),
+            None => path.join("katalog.state-token"),
+        };
+        StateToken::File(file)
+    }
+
+    fn read(&self) -> Result<Option<String>, StoreError> {
+        match self {
+            StateToken::File(file) => match std::fs::read_to_string(file) {
+                Ok(text) => Ok(Some(text.trim().to_string()).filter(|t| !t.is_empty())),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+                Err(e) => Err(StoreError::StateToken {
+                    path: file.display().to_string(),
+                    source: e,
+                }),
+            },
+            StateToken::Memory(token) => Ok(token.lock().map(|t| t.clone()).unwrap_or_default()),
+        }
+    }
+
+    /// Replaces the token, durably: a temporary file synced, renamed over
+    /// the old one, the directory synced.
+    fn write(&self, token: &str) -> Result<(), StoreError> {
+        match self {
+            StateToken::File(file) => {
+                let error = |source: std::io::Error| StoreError::StateToken {
+                    path: file.display().to_string(),
+                    source,
+                };
+                let temporary = file.with_extension("state-token.new");
+                {
+                    let mut out = std::fs::File::create(&temporary).map_err(error)?;
+                    std::io::Write::write_all(&mut out, token.as_bytes()).map_err(error)?;
+                    out.sync_all().map_err(error)?;
+                }
+                std::fs::rename(&temporary, file).map_err(error)?;
+                if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::File::open(dir)
+                        .and_then(|d| d.sync_all())
+                        .map_err(error)?;
+                }
+                Ok(())
+            }
+            StateToken::Memory(current) => {
+                if let Ok(mut current) = current.lock() {
+                    *current = Some(token.to_string());
+                }
+                Ok(())
+            }
+        }
+    }
 }
 
 struct Terms {
@@ -279,6 +368,7 @@ struct Terms {
     minted: NamedNode,
     stale: NamedNode,
     quarantined_hash: NamedNode,
+    local_id: NamedNode,
 }
 
 impl Terms {
@@ -303,6 +393,7 @@ impl Terms {
             minted: n(&ns::kat("mintedFromBlankNode")),
             stale: n(&ns::kat("stale")),
             quarantined_hash: n(&ns::kat("quarantinedHash")),
+            local_id: n(&ns::kat("localId")),
         }
     }
 }
@@ -341,6 +432,7 @@ impl CatalogStore {
         Ok(Self {
             store,
             staging: Some(staging::dir_beside(path)),
+            state: Arc::new(StateToken::beside(path)),
         })
     }
 
@@ -350,9 +442,11 @@ impl CatalogStore {
             path: path.display().to_string(),
             source,
         })?;
+        // Read-only: never changes the store, so its own token is enough.
         Ok(Self {
             store,
             staging: None,
+            state: Arc::new(StateToken::Memory(Mutex::new(None))),
         })
     }
 
@@ -360,7 +454,39 @@ impl CatalogStore {
         Ok(Self {
             store: Store::new()?,
             staging: None,
+            state: Arc::new(StateToken::Memory(Mutex::new(None))),
         })
+    }
+
+    /// The store-state token: a value that changes before every change to
+    /// the published records (a harvest run that adds, changes, deletes or
+    /// quarantines records; a duplicate resolution that changes an
+    /// outcome). Whatever mirrors the store (the search index) saves the
+    /// token it read before reading the store, and is current while the
+    /// token is the same: a crash during a change leaves the new token, so a
+    /// mirror is never taken for current after one. `None` until the first
+    /// change or [`CatalogStore::ensure_state_token`].
+    pub fn state_token(&self) -> Result<Option<String>, StoreError> {
+        self.state.read()
+    }
+
+    /// The state token, creating one when the store has none yet (a store
+    /// written before tokens existed).
+    pub fn ensure_state_token(&self) -> Result<String, StoreError> {
+        if let Some(token) = self.state.read()? {
+            return Ok(token);
+        }
+        let token = fresh_state_token();
+        self.state.write(&token)?;
+        Ok(token)
+    }
+
+    /// Called before any change to the published records: a new token,
+    /// durably written, so that no mirror saved with the old one is taken
+    /// for current once the change (or part of it) is in the store.
+    /// Every writer of the records graph must call it first.
+    pub fn mark_changing(&self) -> Result<(), StoreError> {
+        self.state.write(&fresh_state_token())
     }
 
     /// The underlying Oxigraph store, for SPARQL.
@@ -399,9 +525,23 @@ impl CatalogStore {
         options: &ApplyOptions,
     ) -> Result<(), StoreError> {
         let t = Terms::new();
-        let now = Utc::now();
         let existing = stored_records(&self.store, &t, &source.iri())?;
-        let plan = RunPlan::new(&existing, records);
+        self.apply_planned(source, run, records, options, &existing)
+    }
+
+    /// Applies a run against `existing`, the stored records it may touch:
+    /// those of `existing` absent from `records` are tombstoned.
+    fn apply_planned(
+        &self,
+        source: &SourceMeta,
+        run: &mut HarvestRun,
+        records: &[PreparedRecord],
+        options: &ApplyOptions,
+        existing: &HashMap<String, StoredRecord>,
+    ) -> Result<(), StoreError> {
+        let t = Terms::new();
+        let now = Utc::now();
+        let plan = RunPlan::new(existing, records);
         run.counts = plan.counts;
         run.outcome = if plan.counts.is_unchanged() {
             RunOutcome::Unchanged
@@ -445,6 +585,10 @@ impl CatalogStore {
     ) -> Result<(), StoreError> {
         let only_adds =
             plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
+        if !(only_adds && plan.fresh.is_empty()) {
+            // Before the change: a crash within it leaves a new token.
+            self.mark_changing()?;
+        }
 
         if !plan.fresh.is_empty() || only_adds {
             let mut loader = self.store.bulk_loader();
@@ -493,6 +637,7 @@ impl CatalogStore {
             for quad in changing_quads(t, run_node, record, now) {
                 tx.insert(&quad);
             }
+            set_local_id(&mut tx, &t, record)?;
             for quad in quality_quads(record, &g) {
                 tx.insert(&quad);
             }
@@ -572,6 +717,9 @@ impl CatalogStore {
             };
             for quad in marks {
                 tx.insert(&quad);
+            }
+            if stored.is_some() {
+                set_local_id(&mut tx, &t, record)?;
             }
             tx.insert(&Quad::new(
                 node,
@@ -1295,6 +1443,14 @@ fn new_record_quads(
         ),
         Quad::new(node.clone(), t.issued.clone(), datetime(now), g.clone()),
     ];
+    if let Some(local) = &record.local_id {
+        quads.push(Quad::new(
+            node.clone(),
+            t.local_id.clone(),
+            Literal::from(local.as_str()),
+            g.clone(),
+        ));
+    }
     if record.graph.minted {
         quads.push(Quad::new(
             node,
@@ -1396,6 +1552,27 @@ fn changing_quads(
         Quad::new(node.clone(), t.generated_by.clone(), run.clone(), g.clone()),
         Quad::new(node, t.state.clone(), Literal::from(PUBLISHED), g),
     ]
+}
+
+/// A pushed record's `kat:localId`, replacing any earlier one (a local id
+/// may be rebound to a record whose earlier binding was deleted).
+fn set_local_id(
+    tx: &mut Transaction<'_>,
+    t: &Terms,
+    record: &PreparedRecord,
+) -> Result<(), StorageError> {
+    let Some(local) = &record.local_id else {
+        return Ok(());
+    };
+    let node = record_iri(&record.id);
+    remove_values(tx, t, &node, &t.local_id)?;
+    tx.insert(&Quad::new(
+        node,
+        t.local_id.clone(),
+        Literal::from(local.as_str()),
+        GraphName::NamedNode(t.records_graph.clone()),
+    ));
+    Ok(())
 }
 
 fn remove_values(

@@ -168,6 +168,9 @@ impl CatalogStore {
             }
         }
         let keep: HashSet<PathBuf> = marked.iter().map(|(_, p)| p.clone()).collect();
+        if !marked.is_empty() {
+            self.mark_changing()?;
+        }
         for (run, path) in &marked {
             tracing::warn!(run = %run, file = %path.display(), "rolling forward a harvest run interrupted while committing");
             self.move_staged(path)?;
@@ -551,6 +554,9 @@ impl StagedRun {
             }
         }
         drop(plan);
+        // Before the marker that makes the change happen (see
+        // CatalogStore::mark_changing): a mirror saved earlier is stale from here.
+        store.mark_changing()?;
         let path_literal = Literal::from(self.path.display().to_string());
         let mut tx = store.store.start_transaction()?;
         for quad in run_quads(&t, &self.source, run)
@@ -705,6 +711,9 @@ impl StagedReader {
             },
             quarantine,
             quality,
+            // Harvested records are not bound to a publisher's local id
+            // (only pushed ones are, and pushes are not staged).
+            local_id: None,
         }))
     }
 }

@@ -27,6 +27,10 @@ const ABSENT: u32 = u32::MAX - 1;
 static MISSING: LazyLock<Term> =
     LazyLock::new(|| BlankNode::new_unchecked("katalog-missing-term").into());
 
+/// Shape checks nest at most this deep (`sh:node`, `sh:not`, `sh:and`, ...
+/// through linked nodes): deeper chains would overflow a worker thread's stack.
+const MAX_NESTING: usize = 64;
+
 /// Nodes in the order found, with a membership test that stays cheap in
 /// large class hierarchies (a set is only built once the list grows).
 struct Visited {
@@ -140,6 +144,54 @@ impl<'a> Run<'a> {
                 self.validate_shape(id, focus, &mut sink);
                 self.stack.pop();
             }
+        }
+        ValidationReport {
+            conforms: sink.results.is_empty() && self.failures.is_empty(),
+            results: sink.results,
+            failures: self.failures,
+        }
+    }
+
+    /// The (shape, focus node) pairs [`Run::validate`] visits, in its
+    /// order, and the focus nodes the data graph lacks: a pair's id from
+    /// `data.end()` on names `extras[id - data.end()]`.
+    pub(crate) fn targets(mut self) -> (Vec<(ShapeId, TermId)>, Vec<Term>) {
+        let shapes = self.shapes;
+        let mut pairs = Vec::new();
+        for &id in &shapes.targeted {
+            for focus in self.focus_nodes(&shapes.shapes[id]) {
+                pairs.push((id, focus));
+            }
+        }
+        let extras = (self.data.end()..self.extra.end())
+            .map(|id| self.term(id).into_owned())
+            .collect();
+        (pairs, extras)
+    }
+
+    /// Validates some of the pairs [`Run::targets`] gave, as
+    /// [`Run::validate`] would: a run over consecutive slices of the pairs
+    /// reports, slice after slice, what one run over all of them reports
+    /// (memoised answers never depend on what was validated before).
+    pub(crate) fn validate_targets(
+        mut self,
+        pairs: &[(ShapeId, TermId)],
+        extras: &[Term],
+    ) -> ValidationReport {
+        let end = self.data.end();
+        let mut sink = Sink::report();
+        for &(id, focus) in pairs {
+            let focus = if focus < end {
+                focus
+            } else {
+                match extras.get((focus - end) as usize) {
+                    Some(term) => self.intern(term.as_ref()),
+                    None => continue,
+                }
+            };
+            self.stack.push((id, focus));
+            self.validate_shape(id, focus, &mut sink);
+            self.stack.pop();
         }
         ValidationReport {
             conforms: sink.results.is_empty() && self.failures.is_empty(),
@@ -367,6 +419,19 @@ impl<'a> Run<'a> {
         if self.stack.contains(&(id, node)) {
             // Recursion: SHACL leaves it undefined; assume conformance so it terminates.
             self.recursion_cuts += 1;
+            return true;
+        }
+        if self.stack.len() >= MAX_NESTING {
+            // A long chain of linked nodes: stop before the thread's stack
+            // runs out, say so, and do not reuse answers built on this cut.
+            self.recursion_cuts += 1;
+            let message = format!(
+                "checks of {} nest deeper than {MAX_NESTING} levels (a long chain of linked nodes); the deeper ones were skipped",
+                self.shapes.shapes[id].node
+            );
+            if !self.failures.contains(&message) {
+                self.failures.push(message);
+            }
             return true;
         }
         let cuts = self.recursion_cuts;

@@ -66,6 +66,14 @@ use rayon::prelude::*;
 use std::path::PathBuf;
 use thiserror::Error;
 
+/// Focus nodes validated by one run in [`ShapeSet::validate_in_blocks`]:
+/// enough that starting a run costs nothing beside them.
+const FOCUS_BLOCK: usize = 256;
+
+/// Blocks per thread in a wave of [`ShapeSet::validate_in_blocks`]: enough
+/// to even out slow blocks, few enough to keep a wave's results small.
+const WAVE_BLOCKS_PER_THREAD: usize = 8;
+
 /// A shapes or background file that could not be read.
 #[derive(Debug, Error)]
 pub enum LoadError {
@@ -96,6 +104,32 @@ impl ShapeSet {
     /// Validates one data graph.
     pub fn validate(&self, data: &DataGraph<'_>) -> ValidationReport {
         engine::Run::new(self, data).validate()
+    }
+
+    /// Validates one data graph on rayon's pool, in blocks of focus nodes:
+    /// each block's report goes through `render` on a worker, and the
+    /// rendered blocks reach `consume` in order, a wave of blocks at a time,
+    /// so a large graph's results never pile up. The blocks' results, in
+    /// order, are those of [`ShapeSet::validate`]; a failure may come in
+    /// more than one block.
+    pub fn validate_in_blocks<T: Send, E>(
+        &self,
+        data: &DataGraph<'_>,
+        render: impl Fn(ValidationReport) -> T + Sync,
+        mut consume: impl FnMut(T) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let (pairs, extras) = engine::Run::new(self, data).targets();
+        let wave = FOCUS_BLOCK * WAVE_BLOCKS_PER_THREAD * rayon::current_num_threads().max(1);
+        for wave in pairs.chunks(wave) {
+            let rendered: Vec<T> = wave
+                .par_chunks(FOCUS_BLOCK)
+                .map(|block| render(engine::Run::new(self, data).validate_targets(block, &extras)))
+                .collect();
+            for block in rendered {
+                consume(block)?;
+            }
+        }
+        Ok(())
     }
 
     /// Validates many records in parallel (on rayon's pool), each as its own
@@ -225,6 +259,83 @@ mod tests {
         assert!(error
             .to_string()
             .contains(&bad.path().display().to_string()));
+    }
+
+    #[test]
+    fn blocks_of_focus_nodes_report_what_one_run_reports() {
+        let shapes = ShapeSet::from_graph(&graph(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+             ex:S sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] ;
+                sh:property [ sh:path ex:knows ; sh:node ex:S ] .
+             ex:T sh:targetObjectsOf ex:knows ; sh:targetNode ex:absent, ex:r7 ; sh:nodeKind sh:IRI ;
+                sh:property [ sh:path ex:p ; sh:datatype <http://www.w3.org/2001/XMLSchema#integer> ] .",
+        ));
+        // More focus nodes than a few waves of blocks, linked in rings
+        // (recursion through sh:node), some broken, some blank.
+        let mut text = String::new();
+        for i in 0..3000 {
+            let node = if i % 11 == 0 {
+                format!("_:b{i}")
+            } else {
+                format!("<http://example.org/r{i}>")
+            };
+            // Rings of ten.
+            let next = i / 10 * 10 + (i + 1) % 10;
+            let next = if next % 11 == 0 {
+                format!("_:b{next}")
+            } else {
+                format!("<http://example.org/r{next}>")
+            };
+            let value = match i % 5 {
+                0 => String::new(),
+                1 => "; <http://example.org/p> \"x\" ".to_string(),
+                _ => format!("; <http://example.org/p> {i} "),
+            };
+            text.push_str(&format!(
+                "{node} a <http://example.org/C> ; <http://example.org/knows> {next} {value}.\n"
+            ));
+        }
+        let data = graph(&text);
+        let data = DataGraph::from_graph(&data);
+        let whole = shapes.validate(&data);
+        assert!(whole.results.len() > 1000, "{}", whole.results.len());
+        let mut blocks = 0;
+        let mut results = Vec::new();
+        shapes
+            .validate_in_blocks(
+                &data,
+                |report| report,
+                |report| {
+                    blocks += 1;
+                    results.extend(report.results);
+                    Ok::<(), ()>(())
+                },
+            )
+            .expect("no error");
+        assert!(blocks > 1, "{blocks}");
+        assert_eq!(results, whole.results);
+    }
+
+    #[test]
+    fn a_long_chain_is_a_failure_not_a_crash() {
+        let shapes = ShapeSet::from_graph(&graph(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://example.org/> .
+             ex:S sh:targetNode ex:n0 ; sh:property [ sh:path ex:next ; sh:node ex:S ] ;
+                sh:property [ sh:path ex:p ; sh:maxCount 0 ] .",
+        ));
+        let text: String = (0..5000)
+            .map(|i| format!("<http://example.org/n{i}> <http://example.org/next> <http://example.org/n{}> .\n", i + 1))
+            .collect();
+        let data = graph(&(text + "<http://example.org/n4000> <http://example.org/p> 1 ."));
+        // On a test thread's (small) stack.
+        let report = shapes.validate(&DataGraph::from_graph(&data));
+        assert!(!report.conforms);
+        assert_eq!(report.failures.len(), 1, "{:?}", report.failures);
+        assert!(
+            report.failures[0].contains("nest deeper"),
+            "{:?}",
+            report.failures
+        );
     }
 
     #[test]

@@ -33,6 +33,51 @@ pub fn katalog(data_dir: &Path, args: &[&str]) -> Output {
         .expect("katalog runs")
 }
 
+/// Runs `katalog --data-dir DATA ARGS --config CONFIG` with no proxy from
+/// the environment (or `proxy` as HTTP_PROXY), for harvests of in-test servers.
+pub fn katalog_with_config(
+    data_dir: &Path,
+    config: &Path,
+    args: &[&str],
+    proxy: Option<&str>,
+) -> Output {
+    let mut command = Command::new(katalog_bin());
+    command
+        .arg("--data-dir")
+        .arg(data_dir)
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .env("RUST_LOG", "katalog=warn")
+        .env_remove("KATALOG_CONFIG")
+        .env_remove("KATALOG_DATA");
+    for var in [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        command.env_remove(var);
+    }
+    if let Some(proxy) = proxy {
+        command.env("HTTP_PROXY", proxy).env("http_proxy", proxy);
+    }
+    command.output().expect("katalog runs")
+}
+
+/// Standard output and standard error together, for assertion messages.
+pub fn output_text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Load test of GET /api/search over loopback with wrk, and the start-up time
+# of `katalog serve`, on the store and index `cargo bench --bench search`
+# leaves behind (WORK/katalog-SIZE.toml and WORK/serve-SIZE).
+#
+#   benches/search_load.sh [KATALOG_BINARY] [WORK] [SIZE]
+#
+# Defaults: $CARGO_TARGET_DIR/debug/katalog (the dev profile is optimised),
+# /tmp/katalog-search-bench, 100000. Environment: PORT (8088), DURATION
+# (20s), CONNECTIONS (16), THREADS (2).
+#
+# Prints, for each query shape, wrk's summary with the latency distribution
+# and the count of non-2xx/3xx answers and socket errors (both must be 0 for
+# the figure to count).
+set -euo pipefail
+
+binary=${1:-${CARGO_TARGET_DIR:-target}/debug/katalog}
+work=${2:-/tmp/katalog-search-bench}
+size=${3:-100000}
+port=${PORT:-8088}
+duration=${DURATION:-20s}
+connections=${CONNECTIONS:-16}
+threads=${THREADS:-2}
+base="http://127.0.0.1:${port}"
+
+# User + system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+command -v wrk >/dev/null || { echo "wrk is not installed (apt-get install wrk)" >&2; exit 2; }
+[ -x "$binary" ] || { echo "no katalog binary at $binary" >&2; exit 2; }
+
+echo "katalog search load test: $size datasets, $(cut -d' ' -f1-3 /proc/loadavg) load on $(nproc) cores"
+started=$(date +%s.%N)
+"$binary" serve --config "$work/katalog-$size.toml" --data-dir "$work/serve-$size" \
+    --bind "127.0.0.1:$port" >"$work/load-serve.log" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true' EXIT
+until curl -sf -o /dev/null "$base/api/search?q=x&size=0"; do
+    kill -0 $server 2>/dev/null || { echo "katalog serve exited:" >&2; cat "$work/load-serve.log" >&2; exit 1; }
+    sleep 0.1
+done
+ready=$(date +%s.%N)
+echo "start-up: first search answered $(echo "$ready - $started" | bc) s after launch"
+
+# (a) a plain text query; (b) text + 3 filters (country, age overlap,
+# individuals); every answer carries all facets.
+queries=(
+    "plain text|/api/search?q=diabetes"
+    "text + 3 filters + all facets|/api/search?q=diabetes&country=NO&age_from=0&age_to=17&min_individuals=100"
+)
+for entry in "${queries[@]}"; do
+    label=${entry%%|*}
+    path=${entry#*|}
+    curl -sf -o /dev/null "$base$path"  # warm up
+    echo
+    echo "== $label: wrk -t$threads -c$connections -d$duration --latency '$base$path'"
+    cpu_before=$(cpu_ticks $server)
+    wrk -t"$threads" -c"$connections" -d"$duration" --latency "$base$path" | tee "$work/load-wrk.out"
+    cpu_after=$(cpu_ticks $server)
+    requests=$(awk '/requests in/ {print $1}' "$work/load-wrk.out")
+    # CPU time the server spent per request: comparable across runs on a
+    # loaded machine, where requests/s also measure the other processes.
+    echo "server CPU per request: $(echo "scale=3; ($cpu_after - $cpu_before) * 1000 / $(getconf CLK_TCK) / $requests" | bc) ms ($requests requests)"
+    if grep -q "Non-2xx or 3xx responses\|Socket errors" "$work/load-wrk.out"; then
+        echo "!! errors in this run: the figure does not count"
+    else
+        echo "errors: 0 (no non-2xx/3xx responses, no socket errors)"
+    fi
+    echo "response size: $(curl -s "$base$path" | wc -c) bytes"
+done
+echo "($(cut -d' ' -f1-3 /proc/loadavg) load after the run)"
