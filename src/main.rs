@@ -487,14 +487,19 @@ async fn serve_command(
             .map(|s| (s.name.clone(), s.priority))
             .collect();
         let store = store.clone();
+        // Only when the priorities changed since the last resolution (or a
+        // run was rolled forward): runs and pushes resolve around what they change.
         let resolution =
-            tokio::task::spawn_blocking(move || store.resolve_duplicates(&priorities)).await??;
-        tracing::info!(
-            groups = resolution.groups,
-            superseded = resolution.superseded,
-            updated = resolution.updated,
-            "cross-source duplicates resolved"
-        );
+            tokio::task::spawn_blocking(move || store.resolve_duplicates_if_stale(&priorities))
+                .await??;
+        if let Some(resolution) = resolution {
+            tracing::info!(
+                groups = resolution.groups,
+                superseded = resolution.superseded,
+                updated = resolution.updated,
+                "cross-source duplicates resolved"
+            );
+        }
     }
     // The index must reflect the store before search answers: after a crash,
     // a harvest run without it, or new vocabularies, it is brought in step here.

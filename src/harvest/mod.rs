@@ -1081,10 +1081,12 @@ pub async fn harvest_source_with(
             .collect();
         let staged = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            staged_run.commit(&mut staged, &apply)?;
+            let touched = staged_run.commit(&mut staged, &apply)?;
             tracing::debug!(source = %meta.name, store_ms = started.elapsed().as_millis() as u64, "records stored");
             if staged.outcome == RunOutcome::Success {
-                store.resolve_duplicates(&priorities)?;
+                let started = std::time::Instant::now();
+                store.resolve_duplicates_around(&priorities, &touched)?;
+                tracing::debug!(source = %meta.name, records = touched.len(), ms = started.elapsed().as_millis() as u64, "duplicates resolved around the run's records");
             }
             if matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged) {
                 let mut state = SourceState {

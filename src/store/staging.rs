@@ -46,8 +46,17 @@ pub const CHUNK: usize = 2000;
 /// rough figure, megabytes) and the quads handed to it at once, one full
 /// batch per thread (Oxigraph's batch is memory * 1000 / threads quads), so
 /// that each call makes one set of SST files.
-const BULK_THREADS: usize = 2;
-const BULK_MEMORY_MB: usize = 600;
+///
+/// Each batch becomes one more file in level 0 of each of RocksDB's column
+/// families when the load is ingested. Measured at 100k Hydra datasets
+/// (12M quads): batches of 300k quads left 52 level-0 files per column
+/// family, past RocksDB's stop-writes trigger (36), so the run's next small
+/// write (its end mark) waited minutes for compaction. Batches of 1M quads
+/// leave about 12 (under the slowdown trigger, 20). One thread: a batch of
+/// 1M quads is a few hundred MB in memory, and one being loaded beside the
+/// one being read is what the memory bound allows.
+const BULK_THREADS: usize = 1;
+const BULK_MEMORY_MB: usize = 1000;
 const BULK_BATCH_QUADS: usize = BULK_MEMORY_MB * 1000 / BULK_THREADS;
 
 /// The staging directory of a store at `path`: its sibling `<name>.staging`.
@@ -174,6 +183,8 @@ impl CatalogStore {
         for (run, path) in &marked {
             tracing::warn!(run = %run, file = %path.display(), "rolling forward a harvest run interrupted while committing");
             self.move_staged(path)?;
+            // Its duplicates were not resolved: the next resolution is a full one.
+            self.mark_duplicates_stale()?;
             // Its end stays the time its commit started: when the move ended is not known.
             self.unmark(run, path, None)?;
         }
@@ -238,8 +249,10 @@ impl CatalogStore {
 
     /// Moves a committed run's staged records into the store, chunk by
     /// chunk, then writes its tombstones. Idempotent: what is already
-    /// stored with the same content is skipped.
-    fn move_staged(&self, path: &Path) -> Result<(), StoreError> {
+    /// stored with the same content is skipped. Returns the records the
+    /// move touched (and those deleted ones were superseded by): where
+    /// duplicate resolution starts.
+    fn move_staged(&self, path: &Path) -> Result<Vec<NamedNode>, StoreError> {
         let t = Terms::new();
         let plan_path = path.with_extension("plan");
         let plan: serde_json::Value = std::fs::read(&plan_path)
@@ -278,6 +291,7 @@ impl CatalogStore {
         let mut loaded = 0usize;
         let mut changed = 0usize;
         let mut chunk = Vec::with_capacity(CHUNK);
+        let mut touched: Vec<NamedNode> = Vec::new();
         loop {
             let next = reader.next_record()?;
             let done = next.is_none();
@@ -292,6 +306,17 @@ impl CatalogStore {
             }
             if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
                 let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
+                touched.extend(
+                    plan.fresh
+                        .iter()
+                        .chain(&plan.updated)
+                        .map(|r| super::record_iri(&r.id)),
+                );
+                touched.extend(
+                    plan.quarantined
+                        .iter()
+                        .map(|(r, _)| super::record_iri(&r.id)),
+                );
                 for record in plan.fresh.drain(..) {
                     batch.extend(super::content_quads(record));
                     batch.extend(super::new_record_quads(
@@ -339,6 +364,23 @@ impl CatalogStore {
                     .collect()
             })
             .unwrap_or_default();
+        let superseded_by = NamedNode::new_unchecked(ns::kat("supersededBy"));
+        for id in &deleted {
+            let node = super::record_iri(id);
+            // The record a deleted one was superseded by: read before the
+            // tombstone removes the link.
+            for quad in self.store.quads_for_pattern(
+                Some(node.as_ref().into()),
+                Some(superseded_by.as_ref()),
+                None,
+                Some(GraphNameRef::NamedNode(t.records_graph.as_ref())),
+            ) {
+                if let Term::NamedNode(winner) = quad?.object {
+                    touched.push(winner);
+                }
+            }
+            touched.push(node);
+        }
         for ids in deleted.chunks(CHUNK * 5) {
             let plan = RunPlan {
                 fresh: Vec::new(),
@@ -349,7 +391,7 @@ impl CatalogStore {
             };
             self.write_plan(&t, &source, &run_node, &plan, Utc::now(), None)?;
         }
-        Ok(())
+        Ok(touched)
     }
 }
 
@@ -457,23 +499,26 @@ impl StagedRun {
     /// the run did not see), applies the mass-delete guard, and commits as
     /// the module describes. `run` gets its counts and outcome; with the
     /// guard tripped it is recorded as [`RunOutcome::Guarded`] and nothing changes.
+    ///
+    /// Returns the records the run touched, for
+    /// [`CatalogStore::resolve_duplicates_around`].
     pub fn commit(
         mut self,
         run: &mut HarvestRun,
         options: &ApplyOptions,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<NamedNode>, StoreError> {
         let Some(path) = self.mark_committing(run, options)? else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let store = self.store.clone();
         let source = self.source.clone();
         // Free the id maps before moving the records.
         drop(self);
-        store.move_staged(&path)?;
+        let touched = store.move_staged(&path)?;
         run.ended = Utc::now();
         store.unmark(&run.iri(), &path, Some(run.ended))?;
         store.prune_reports(&source)?;
-        Ok(())
+        Ok(touched)
     }
 
     /// The commit up to its decision: returns the staging file to move when
