@@ -325,7 +325,11 @@ impl StateToken {
                     path: file.display().to_string(),
                     source,
                 };
-                let temporary = file.with_extension("state-token.new");
+                // A temporary file of this write's own: two runs committing at
+                // once (a serve start harvests its sources side by side) must
+                // not rename each other's file away, which failed one of them
+                // and left its source without validators for the next run.
+                let temporary = file.with_extension(format!("state-token.{token}.new"));
                 {
                     let mut out = std::fs::File::create(&temporary).map_err(error)?;
                     std::io::Write::write_all(&mut out, token.as_bytes()).map_err(error)?;
@@ -2156,5 +2160,33 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             .map(|(_, _, n)| n)
             .sum();
         assert_eq!(datasets, 2);
+    }
+
+    #[test]
+    fn concurrent_changes_each_write_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CatalogStore::open(&dir.path().join("store")).unwrap();
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        store.mark_changing().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert!(store.state_token().unwrap().is_some());
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".new"))
+            })
+            .count();
+        assert_eq!(leftovers, 0);
     }
 }
