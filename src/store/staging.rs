@@ -273,6 +273,7 @@ impl CatalogStore {
                     .collect()
             })
             .unwrap_or_default();
+        let second_skip = skip.clone();
         // New records (all of them in a first harvest) go into the store in
         // one bulk load, fed in full batches straight from the file and
         // ingested at its commit. Measured at 100k Hydra datasets: one bulk
@@ -329,13 +330,9 @@ impl CatalogStore {
                     ));
                     loaded += 1;
                 }
-                if !(plan.updated.is_empty()
-                    && plan.quarantined.is_empty()
-                    && plan.deleted.is_empty())
-                {
-                    changed += plan.updated.len() + plan.quarantined.len();
-                    self.write_plan(&t, &source, &run_node, &plan, now, None)?;
-                }
+                // Written after the bulk load, in a second pass: a store
+                // in memory allows no transaction while a load is open.
+                changed += plan.updated.len() + plan.quarantined.len();
                 chunk.clear();
             }
             if batch.len() >= BULK_BATCH_QUADS || (done && !batch.is_empty()) {
@@ -347,6 +344,35 @@ impl CatalogStore {
         }
         drop(batch);
         loader.commit()?;
+        if changed > 0 {
+            let mut reader = StagedReader::open(path)?;
+            let mut skip = second_skip;
+            let mut chunk = Vec::with_capacity(CHUNK);
+            loop {
+                let next = reader.next_record()?;
+                let done = next.is_none();
+                if let Some(record) = next {
+                    if let Some(left) = skip.get_mut(&record.id) {
+                        if *left > 0 {
+                            *left -= 1;
+                            continue;
+                        }
+                    }
+                    chunk.push(record);
+                }
+                if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
+                    let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
+                    plan.fresh.clear();
+                    if !(plan.updated.is_empty() && plan.quarantined.is_empty()) {
+                        self.write_plan(&t, &source, &run_node, &plan, now, None)?;
+                    }
+                    chunk.clear();
+                }
+                if done {
+                    break;
+                }
+            }
+        }
         tracing::debug!(
             source = %source.name,
             new = loaded,
