@@ -641,7 +641,7 @@ impl CatalogStore {
             for quad in changing_quads(t, run_node, record, now) {
                 tx.insert(&quad);
             }
-            set_local_id(&mut tx, &t, record)?;
+            set_local_id(&mut tx, t, record)?;
             for quad in quality_quads(record, &g) {
                 tx.insert(&quad);
             }
@@ -723,7 +723,7 @@ impl CatalogStore {
                 tx.insert(&quad);
             }
             if stored.is_some() {
-                set_local_id(&mut tx, &t, record)?;
+                set_local_id(&mut tx, t, record)?;
             }
             tx.insert(&Quad::new(
                 node,
