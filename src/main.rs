@@ -12,7 +12,7 @@ use katalog::serve::sparql::{prepare, write_results, ResultSink};
 use katalog::serve::worker::QueryWorker;
 use katalog::serve::{self, AppState};
 use katalog::store::{CatalogStore, RunOutcome};
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -478,6 +478,29 @@ async fn serve_command(
             }
         }
     }
+    // Source priorities may have changed with the configuration, and a run
+    // rolled forward at start-up did not resolve duplicates: resolve them now.
+    {
+        let priorities: std::collections::HashMap<String, i64> = config
+            .sources
+            .iter()
+            .map(|s| (s.name.clone(), s.priority))
+            .collect();
+        let store = store.clone();
+        // Only when the priorities changed since the last resolution (or a
+        // run was rolled forward): runs and pushes resolve around what they change.
+        let resolution =
+            tokio::task::spawn_blocking(move || store.resolve_duplicates_if_stale(&priorities))
+                .await??;
+        if let Some(resolution) = resolution {
+            tracing::info!(
+                groups = resolution.groups,
+                superseded = resolution.superseded,
+                updated = resolution.updated,
+                "cross-source duplicates resolved"
+            );
+        }
+    }
     // The index must reflect the store before search answers: after a crash,
     // a harvest run without it, or new vocabularies, it is brought in step here.
     let search = open_search(data_dir)?;
@@ -555,7 +578,12 @@ async fn harvest_command(
         bail!("{} configures no [[source]] to harvest", config.origin);
     }
 
-    let progress = MultiProgress::new();
+    // Spinners only on a terminal; elsewhere the runs' structured logs say it.
+    let progress = if std::io::stderr().is_terminal() {
+        MultiProgress::new()
+    } else {
+        MultiProgress::with_draw_target(indicatif::ProgressDrawTarget::hidden())
+    };
     let style = ProgressStyle::with_template("{spinner} {prefix:<12} {msg} [{elapsed}]")
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
     let mut reports = Vec::new();

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{katalog, katalog_bin, stderr, stdout};
+use common::{katalog, katalog_bin, stderr, stdout, Canned, DocServer};
 use katalog::store::CatalogStore;
 use oxigraph::model::Term;
 use oxigraph::sparql::{QueryResults, SparqlEvaluator};
@@ -151,6 +151,54 @@ fn topics(ids: std::ops::Range<usize>) -> BTreeSet<String> {
     ids.map(|i| format!("https://big.example/d{i}")).collect()
 }
 
+/// Kills `katalog harvest` at several points of a run from `pristine` (the
+/// old state) to the new one, and checks each store; then one full run.
+fn kill_at_points(
+    work: &Path,
+    config: &str,
+    pristine: &Path,
+    old: &BTreeSet<String>,
+    new: &BTreeSet<String>,
+    edited: usize,
+) {
+    let mut seen = Vec::new();
+    let mut last = None;
+    for delay_ms in [150u64, 400, 800, 1500, 2500, 4000, 6000, 9000] {
+        let data = work.join(format!("killed-{delay_ms}"));
+        copy_dir(pristine, &data);
+        let mut child = Command::new(katalog_bin())
+            .arg("--data-dir")
+            .arg(&data)
+            .args(["harvest", "--config", config])
+            .env("RUST_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let state = check_invariants(&data, old, new, edited);
+        seen.push(format!(
+            "{delay_ms} ms: {state}{}",
+            if finished { " (had finished)" } else { "" }
+        ));
+        last = Some(data);
+    }
+    eprintln!("states after kill -9: {seen:?}");
+    assert!(
+        seen.iter().any(|s| s.contains("old")),
+        "no kill landed before the commit: {seen:?}"
+    );
+
+    // After the last kill, a full run brings the new state.
+    let data = last.unwrap();
+    let out = katalog(&data, &["harvest", "--config", config]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(check_invariants(&data, old, new, edited), "new");
+}
+
 #[test]
 fn killed_harvests_leave_the_old_or_the_new_state() {
     let work = tempfile::tempdir().unwrap();
@@ -175,40 +223,54 @@ fn killed_harvests_leave_the_old_or_the_new_state() {
     // The new one removes a fifth, adds a fifth and edits a tenth: under the guard.
     std::fs::write(&source, catalogue(new_ids.clone(), &edited)).unwrap();
     let (old, new) = (topics(old_ids), topics(new_ids));
-    let mut seen = Vec::new();
-    let mut last = None;
-    for delay_ms in [150u64, 400, 800, 1500, 2500, 4000, 6000, 9000] {
-        let data = work.path().join(format!("killed-{delay_ms}"));
-        copy_dir(&pristine, &data);
-        let mut child = Command::new(katalog_bin())
-            .arg("--data-dir")
-            .arg(&data)
-            .args(["harvest", "--config", &config])
-            .env("RUST_LOG", "error")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let finished = child.try_wait().unwrap().is_some();
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
-        let state = check_invariants(&data, &old, &new, edited.len());
-        seen.push(format!(
-            "{delay_ms} ms: {state}{}",
-            if finished { " (had finished)" } else { "" }
-        ));
-        last = Some(data);
-    }
-    eprintln!("states after kill -9: {seen:?}");
-    assert!(
-        seen.iter().any(|s| s.contains("old")),
-        "no kill landed before the commit: {seen:?}"
-    );
+    kill_at_points(work.path(), &config, &pristine, &old, &new, edited.len());
+}
 
-    // After the last kill, a full run brings the new state.
-    let data = last.unwrap();
-    let out = katalog(&data, &["harvest", "--config", &config]);
+/// Serves the catalogue of `ids` as Hydra pages of 500 datasets at /p/1, /p/2, ...
+fn serve_pages(server: &DocServer, ids: std::ops::Range<usize>, edited: &std::ops::Range<usize>) {
+    let ids: Vec<usize> = ids.collect();
+    let pages: Vec<&[usize]> = ids.chunks(500).collect();
+    for (n, chunk) in pages.iter().enumerate() {
+        let (first, last) = (chunk[0], chunk[chunk.len() - 1] + 1);
+        let mut page = catalogue(first..last, edited);
+        let this = server.url(&format!("/p/{}", n + 1));
+        page.push_str(&format!(
+            "<{this}> a <http://www.w3.org/ns/hydra/core#PartialCollectionView> .\n"
+        ));
+        if n + 1 < pages.len() {
+            let next = server.url(&format!("/p/{}", n + 2));
+            page.push_str(&format!(
+                "<{this}> <http://www.w3.org/ns/hydra/core#next> <{next}> .\n"
+            ));
+        }
+        server.set(&format!("/p/{}", n + 1), Canned::ok("text/turtle", page));
+    }
+}
+
+#[test]
+fn killed_paged_harvests_leave_the_old_or_the_new_state() {
+    let work = tempfile::tempdir().unwrap();
+    let server = DocServer::start();
+    let config = work.path().join("katalog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[source]]\nname = \"big\"\ncountry = \"NO\"\nurl = \"{}\"\nallow_private_network = true\n",
+            server.url("/p/1")
+        ),
+    )
+    .unwrap();
+    let config = config.to_str().unwrap().to_string();
+    let old_ids = 0..DATASETS;
+    let new_ids = DATASETS / 5..DATASETS + DATASETS / 5;
+    let edited = DATASETS / 2..DATASETS / 2 + DATASETS / 10;
+
+    let pristine = work.path().join("pristine");
+    serve_pages(&server, old_ids.clone(), &(0..0));
+    let out = katalog(&pristine, &["harvest", "--config", &config]);
     assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
-    assert_eq!(check_invariants(&data, &old, &new, edited.len()), "new");
+
+    serve_pages(&server, new_ids.clone(), &edited);
+    let (old, new) = (topics(old_ids), topics(new_ids));
+    kill_at_points(work.path(), &config, &pristine, &old, &new, edited.len());
 }

@@ -26,7 +26,7 @@
 //! `https://w3id.org/katalog/ckan#`: nothing is dropped silently.
 
 use super::fetch::FetchedDocument;
-use super::{hydra, HarvestError, PageContext, ParsedPage};
+use super::{hydra, HarvestError, PageContext, PageSink, ParsedPage};
 use crate::config::{CkanApi, Location, SourceConfig};
 use oxrdf::{BlankNode, Literal, NamedNode, NamedOrBlankNode, Term, Triple};
 use serde_json::Value;
@@ -64,7 +64,8 @@ pub async fn collect(
     source: &SourceConfig,
     location: &Location,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let Location::Remote(url) = location else {
         return Err(HarvestError::Internal(
             "a ckan source needs an http(s) URL".into(),
@@ -82,10 +83,11 @@ pub async fn collect(
             source.max_pages(),
             None,
             progress,
+            sink,
         )
         .await
         {
-            Ok(parsed) => return Ok(parsed),
+            Ok(()) => return Ok(()),
             // No DCAT endpoint: not found, or a page (HTML) that is no RDF.
             Err(
                 error @ (HarvestError::Status {
@@ -99,7 +101,7 @@ pub async fn collect(
             Err(error) => return Err(error),
         }
     }
-    action_api(pages, source, &portal, progress).await
+    action_api(pages, source, &portal, progress, sink).await
 }
 
 /// The portal's root, with a trailing slash so that relative paths join under it.
@@ -124,11 +126,11 @@ async fn action_api(
     source: &SourceConfig,
     portal: &url::Url,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let rows = source.page_size.unwrap_or(DEFAULT_ROWS);
     let mut guard = hydra::PageGuard::new(source.max_pages());
     let mut seen: HashSet<String> = HashSet::new();
-    let mut parsed = Vec::new();
     let mut start = 0usize;
     loop {
         let mut url = join(portal, "api/3/action/package_search")?;
@@ -159,17 +161,18 @@ async fn action_api(
             });
         }
         start += packages.len();
-        parsed.push(ParsedPage {
+        sink.push(ParsedPage {
             location: document.location,
             format: "application/json".into(),
             triples,
-        });
+        })
+        .await?;
         progress.fetch_add(1, Ordering::Relaxed);
         if count.is_some_and(|count| start >= count) {
             break;
         }
     }
-    Ok(parsed)
+    Ok(())
 }
 
 /// `result.count` and `result.results` of a package_search response.

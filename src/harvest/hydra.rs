@@ -7,7 +7,7 @@
 //! content, and are dropped; everything else is kept.
 
 use super::fetch::{FetchedPage, ACCEPT_RDF};
-use super::{HarvestError, PageContext, ParsedPage};
+use super::{HarvestError, PageContext, PageSink, ParsedPage};
 use crate::config::{Location, RdfSyntax};
 use oxrdf::{Term, Triple};
 use sha2::{Digest, Sha256};
@@ -36,7 +36,8 @@ pub async fn collect(
     max_pages: usize,
     first: Option<super::FirstPage>,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let url = match start {
         Location::Local(_) => {
             let document = match first {
@@ -45,18 +46,21 @@ pub async fn collect(
             };
             let (document, format, triples) = pages.parse(document, format).await?;
             progress.fetch_add(1, Ordering::Relaxed);
-            return Ok(vec![ParsedPage {
-                location: document.location,
-                format: format.media_type().to_string(),
-                triples: strip_controls(triples),
-            }]);
+            return sink
+                .push(ParsedPage {
+                    location: document.location,
+                    format: format.media_type().to_string(),
+                    triples: strip_controls(triples),
+                })
+                .await;
         }
         Location::Remote(url) => url.clone(),
     };
-    follow(pages, url, format, max_pages, first, progress).await
+    follow(pages, url, format, max_pages, first, progress, sink).await
 }
 
-/// Follows Hydra next links from `first`.
+/// Follows Hydra next links from `first`, handing each page to `sink` as
+/// soon as it is parsed.
 pub async fn follow(
     pages: &PageContext,
     first: url::Url,
@@ -64,9 +68,9 @@ pub async fn follow(
     max_pages: usize,
     mut prefetched: Option<super::FirstPage>,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let mut guard = PageGuard::new(max_pages);
-    let mut parsed = Vec::new();
     let mut current = first;
     loop {
         guard.visit(&current)?;
@@ -74,12 +78,13 @@ pub async fn follow(
             Some(page) => FetchedPage {
                 document: page.document,
                 next_link: page.next_link,
-                validators: Default::default(),
+                validators: page.validators,
             },
             None => pages.fetcher.get_with(&current, ACCEPT_RDF).await?,
         };
         guard.content(&page.document.location, &page.document.bytes)?;
         let link_header = page.next_link.clone();
+        let validators = page.validators.clone();
         let (document, syntax, triples) = pages.parse(page.document, format).await?;
         let next = next_page(&triples, &current, &document.location)
             .map_err(|message| HarvestError::Paging {
@@ -87,14 +92,22 @@ pub async fn follow(
                 message,
             })?
             .or(link_header);
-        parsed.push(ParsedPage {
+        if let Ok(mut marks) = pages.marks.lock() {
+            marks.push(super::PageMark {
+                url: current.to_string(),
+                validators,
+                next: next.as_ref().map(|n| n.to_string()),
+            });
+        }
+        sink.push(ParsedPage {
             location: document.location.clone(),
             format: syntax.media_type().to_string(),
             triples: strip_controls(triples),
-        });
+        })
+        .await?;
         progress.fetch_add(1, Ordering::Relaxed);
         match next {
-            None => return Ok(parsed),
+            None => return Ok(()),
             Some(next) => {
                 if guard.seen(&next) {
                     return Err(HarvestError::Paging {

@@ -13,6 +13,7 @@ pub mod push;
 pub mod record;
 pub mod sparql_source;
 pub mod split;
+pub mod stream;
 pub mod xml_entities;
 
 use crate::config::{Config, SourceConfig};
@@ -21,7 +22,7 @@ use crate::profiles::{Profile, Profiles};
 use crate::quality::{self, QualitySummary};
 use crate::store::{
     ApplyOptions, CatalogStore, HarvestRun, PreparedRecord, Quarantine, RecordCounts, RunOutcome,
-    SourceMeta, SourceState, StoredVersions, ValidationSummary,
+    SourceMeta, SourceState, ValidationSummary,
 };
 use chrono::Utc;
 use fetch::{Conditional, FetchedDocument, Fetcher};
@@ -95,6 +96,28 @@ pub struct ParsedPage {
     pub triples: Vec<Triple>,
 }
 
+/// Where a source's walk hands its pages: into a list (to join them), or
+/// down a bounded channel to the run, which stages each page as it comes.
+pub enum PageSink {
+    Collect(Vec<ParsedPage>),
+    Stream(tokio::sync::mpsc::Sender<ParsedPage>),
+}
+
+impl PageSink {
+    pub async fn push(&mut self, page: ParsedPage) -> Result<(), HarvestError> {
+        match self {
+            PageSink::Collect(pages) => {
+                pages.push(page);
+                Ok(())
+            }
+            PageSink::Stream(channel) => channel
+                .send(page)
+                .await
+                .map_err(|_| HarvestError::Internal("the run stopped taking pages".to_string())),
+        }
+    }
+}
+
 /// What every page of one run shares: the network policy, the settings and
 /// the JSON-LD context loader.
 #[derive(Clone)]
@@ -102,6 +125,8 @@ pub struct PageContext {
     pub fetcher: Fetcher,
     pub contexts: contexts::ContextLoader,
     pub max_bytes: u64,
+    /// Where a paged walk notes each page it fetched.
+    pub marks: PageMarks,
 }
 
 impl PageContext {
@@ -119,6 +144,7 @@ impl PageContext {
             fetcher,
             contexts,
             max_bytes: settings.max_document_bytes,
+            marks: PageMarks::default(),
         })
     }
 
@@ -447,6 +473,34 @@ fn fold_file<S>(
 /// Validates each record against the profile, in parallel, and marks the
 /// violating ones for quarantine.
 pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSummary {
+    let (warned, shapes, warned_shapes) = gate_tally(profile, records);
+    let mut summary = ValidationSummary {
+        profile: profile.name.clone(),
+        with_warnings: warned,
+        ..Default::default()
+    };
+    for record in records
+        .iter()
+        .filter(|r| r.graph.kind != RecordKind::Unattached)
+    {
+        summary.checked += 1;
+        if record.quarantine.is_some() {
+            summary.with_violations += 1;
+        }
+    }
+    summary.conforming = summary.checked - summary.with_violations;
+    summary.top_violated_shapes = top_shapes(shapes);
+    summary.top_warned_shapes = top_shapes(warned_shapes);
+    summary
+}
+
+/// Shape result counts of a gate: records with warnings only, violation
+/// results per shape, warning results per shape.
+type GateTally = (usize, HashMap<String, usize>, HashMap<String, usize>);
+
+/// Validates each record against the profile, in parallel, marks the
+/// violating ones for quarantine and counts results per shape.
+fn gate_tally(profile: &Profile, records: &mut [PreparedRecord]) -> GateTally {
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = records.len().div_ceil(workers).max(1);
     type Tally = (usize, HashMap<String, usize>, HashMap<String, usize>);
@@ -493,14 +547,11 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
             .collect();
         handles.into_iter().filter_map(|h| h.join().ok()).collect()
     });
-    let mut summary = ValidationSummary {
-        profile: profile.name.clone(),
-        ..Default::default()
-    };
+    let mut warned = 0;
     let mut shapes: HashMap<String, usize> = HashMap::new();
     let mut warned_shapes: HashMap<String, usize> = HashMap::new();
-    for (warned, part, warned_part) in tallies {
-        summary.with_warnings += warned;
+    for (w, part, warned_part) in tallies {
+        warned += w;
         for (shape, n) in part {
             *shapes.entry(shape).or_default() += n;
         }
@@ -508,19 +559,7 @@ pub fn gate(profile: &Profile, records: &mut [PreparedRecord]) -> ValidationSumm
             *warned_shapes.entry(shape).or_default() += n;
         }
     }
-    for record in records
-        .iter()
-        .filter(|r| r.graph.kind != RecordKind::Unattached)
-    {
-        summary.checked += 1;
-        if record.quarantine.is_some() {
-            summary.with_violations += 1;
-        }
-    }
-    summary.conforming = summary.checked - summary.with_violations;
-    summary.top_violated_shapes = top_shapes(shapes);
-    summary.top_warned_shapes = top_shapes(warned_shapes);
-    summary
+    (warned, shapes, warned_shapes)
 }
 
 /// The ten shapes with most results, most first (blank shapes included by label).
@@ -574,6 +613,16 @@ pub fn run_report(
     ] {
         triples.push(Triple::new(report.clone(), named(ns::kat(local)), count(n)));
     }
+    triples.extend(report_results(report, records));
+    triples
+}
+
+/// The Violation results of the quarantined among `records`, attached to
+/// the run's report node `report`.
+pub fn report_results(report: &NamedNode, records: &[PreparedRecord]) -> Vec<Triple> {
+    let sh = |local: &str| format!("http://www.w3.org/ns/shacl#{local}");
+    let named = |iri: String| NamedNode::new_unchecked(iri);
+    let mut triples = Vec::new();
     let result = named(sh("result"));
     let report_class = named(sh("ValidationReport"));
     let conforms = named(sh("conforms"));
@@ -645,7 +694,20 @@ pub async fn collect_source(
 pub struct FirstPage {
     pub document: FetchedDocument,
     pub next_link: Option<url::Url>,
+    pub validators: fetch::Validators,
 }
+
+/// A page a run fetched: its URL, validators and the page after it, kept
+/// in the source's state for the next run's conditional GETs.
+#[derive(Debug, Clone, Default)]
+pub struct PageMark {
+    pub url: String,
+    pub validators: fetch::Validators,
+    pub next: Option<String>,
+}
+
+/// The pages of a run, as the walk fetches them.
+pub type PageMarks = Arc<std::sync::Mutex<Vec<PageMark>>>;
 
 /// [`collect_source`], starting from an already fetched first document.
 pub async fn collect_source_from(
@@ -655,13 +717,21 @@ pub async fn collect_source_from(
 ) -> Result<ParsedSource, HarvestError> {
     let seconds = config.harvest.run_timeout_secs;
     let progress = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let pages = match tokio::time::timeout(
+    let mut sink = PageSink::Collect(Vec::new());
+    match tokio::time::timeout(
         std::time::Duration::from_secs(seconds),
-        collect_pages(config, source, first, progress.clone()),
+        collect_pages(
+            config,
+            source,
+            first,
+            progress.clone(),
+            &mut sink,
+            PageMarks::default(),
+        ),
     )
     .await
     {
-        Ok(pages) => pages?,
+        Ok(done) => done?,
         Err(_) => {
             let done = progress.load(std::sync::atomic::Ordering::Relaxed);
             return Err(HarvestError::RunTimeout {
@@ -669,6 +739,9 @@ pub async fn collect_source_from(
                 progress: format!(" after {done} complete pages"),
             });
         }
+    };
+    let PageSink::Collect(pages) = sink else {
+        return Err(HarvestError::Internal("pages were not collected".into()));
     };
     let genid_base = format!("{}/.well-known/genid/{}/", config.base_url(), source.name);
     let unattached = NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name));
@@ -679,39 +752,62 @@ pub async fn collect_source_from(
         .map_err(|e| HarvestError::Internal(e.to_string()))?
 }
 
-/// Every page of a source, by its kind.
+/// Every page of a source, by its kind, handed to `sink` in order.
 async fn collect_pages(
     config: &Config,
     source: &SourceConfig,
     first: Option<FirstPage>,
     progress: std::sync::Arc<std::sync::atomic::AtomicUsize>,
-) -> Result<Vec<ParsedPage>, HarvestError> {
-    let pages = PageContext::new(&config.harvest, source.allow_private_network)?;
+    sink: &mut PageSink,
+    marks: PageMarks,
+) -> Result<(), HarvestError> {
+    let mut pages = PageContext::new(&config.harvest, source.allow_private_network)?;
+    pages.marks = marks;
     let location = config.location(source);
-    match source.kind {
+    let collected = match source.kind {
         crate::config::SourceKind::Rdf => {
-            hydra::collect(
+            return hydra::collect(
                 &pages,
                 &location,
                 source.format,
                 source.max_pages(),
                 first,
                 &progress,
+                sink,
             )
             .await
         }
-        crate::config::SourceKind::Sparql => {
-            sparql_source::collect(&pages, source, &location, &progress).await
-        }
-        crate::config::SourceKind::Fdp => fdp::collect(&pages, source, &location, &progress).await,
         crate::config::SourceKind::Ckan => {
-            ckan::collect(&pages, source, &location, &progress).await
+            return ckan::collect(&pages, source, &location, &progress, sink).await
         }
-        crate::config::SourceKind::Push => Err(HarvestError::Protocol {
-            location: source.name.clone(),
-            message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
-        }),
+        crate::config::SourceKind::Sparql => {
+            sparql_source::collect(&pages, source, &location, &progress).await?
+        }
+        crate::config::SourceKind::Fdp => {
+            fdp::collect(&pages, source, &location, &progress).await?
+        }
+        crate::config::SourceKind::Push => {
+            return Err(HarvestError::Protocol {
+                location: source.name.clone(),
+                message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
+            })
+        }
+    };
+    for page in collected {
+        sink.push(page).await?;
     }
+    Ok(())
+}
+
+/// Whether a kind's pages stand alone (each a complete description of its
+/// records, as Hydra and CKAN pages are) and are split one by one; the
+/// documents of a FAIR Data Point (a dataset's distributions are other
+/// documents) and a SPARQL endpoint's descriptions are joined first.
+fn pages_stand_alone(kind: crate::config::SourceKind) -> bool {
+    matches!(
+        kind,
+        crate::config::SourceKind::Rdf | crate::config::SourceKind::Ckan
+    )
 }
 
 /// Joins the pages (dropping repeated triples) and splits them into records.
@@ -810,42 +906,34 @@ fn harvest_settings(source: &SourceConfig) -> String {
     )
 }
 
-/// Validates the records whose verdict is not already known: a record whose
-/// content hash is the stored published (or quarantined) version keeps that
-/// verdict without being validated again.
-fn gate_changed(
-    profile: &Profile,
-    records: Vec<PreparedRecord>,
-    stored: &HashMap<String, StoredVersions>,
-) -> (Vec<PreparedRecord>, ValidationSummary) {
-    let mut to_check = Vec::with_capacity(records.len());
-    let mut reused = Vec::new();
-    let (mut reused_ok, mut reused_bad) = (0, 0);
-    for mut record in records {
-        let versions = stored.get(&record.id);
-        let counted = record.graph.kind != RecordKind::Unattached;
-        match versions {
-            Some(v) if v.quarantined.as_deref() == Some(record.hash.as_str()) => {
-                // Held back before with this very content: it stays held back
-                // (the store sees the same quarantined hash and writes nothing).
-                record.quarantine = Some(Quarantine::default());
-                reused_bad += usize::from(counted);
-                reused.push(record);
-            }
-            Some(v) if v.quarantined.is_none() && v.published.as_deref() == Some(&record.hash) => {
-                reused_ok += usize::from(counted);
-                reused.push(record);
-            }
-            _ => to_check.push(record),
+/// Whether every page after the first (which answered 304) answers 304
+/// too, walking the page chain the last run recorded. False when the chain
+/// is unknown or any page changed: the run then walks all pages again.
+async fn later_pages_unchanged(
+    fetcher: &Fetcher,
+    state: &SourceState,
+    first: &crate::config::Location,
+    max_pages: usize,
+) -> Result<bool, HarvestError> {
+    let mut current = first.to_string();
+    let mut walked = 0;
+    while let Some(next) = state.next_pages.get(&current) {
+        walked += 1;
+        let (Ok(url), Some(known)) = (url::Url::parse(next), state.documents.get(next)) else {
+            return Ok(false);
+        };
+        if walked > max_pages {
+            return Ok(false);
+        }
+        match fetcher
+            .fetch_conditional(&crate::config::Location::Remote(url), Some(known))
+            .await?
+        {
+            Conditional::NotModified => current = next.clone(),
+            _ => return Ok(false),
         }
     }
-    let mut summary = gate(profile, &mut to_check);
-    summary.reused = reused_ok + reused_bad;
-    summary.checked += reused_ok + reused_bad;
-    summary.conforming += reused_ok;
-    summary.with_violations += reused_bad;
-    to_check.extend(reused);
-    (to_check, summary)
+    Ok(true)
 }
 
 /// Harvests one source into the store. A failure at any step leaves the
@@ -917,7 +1005,16 @@ pub async fn harvest_source_with(
         // Paged and query-based kinds have no one document to compare;
         // an rdf source's first document is fetched conditionally.
         let conditional = if source.kind == crate::config::SourceKind::Rdf {
-            fetcher.fetch_conditional(&location, known).await?
+            match fetcher.fetch_conditional(&location, known).await? {
+                Conditional::NotModified
+                    if !later_pages_unchanged(&fetcher, &state, &location, source.max_pages())
+                        .await? =>
+                {
+                    // A later page changed: the walk starts again from the first.
+                    Conditional::Unconditional
+                }
+                other => other,
+            }
         } else {
             Conditional::Unconditional
         };
@@ -963,49 +1060,95 @@ pub async fn harvest_source_with(
                 Some(FirstPage {
                     document,
                     next_link,
+                    validators: validators.clone(),
                 }),
                 validators,
             ),
         };
         options.stage(format!("fetching and parsing {location}"));
-        let mut parsed = collect_source_from(config, source, document).await?;
-        if let Some(name) = &source.profile {
-            let profile = profiles
-                .get(name)
-                .map_err(|e| HarvestError::Internal(e.to_string()))?;
-            options.stage(format!("validating {} records", parsed.records.len()));
-            let records = std::mem::take(&mut parsed.records);
+        let profile = match &source.profile {
+            Some(name) => Some((
+                profiles
+                    .get(name)
+                    .map_err(|e| HarvestError::Internal(e.to_string()))?,
+                reuse,
+            )),
+            None => None,
+        };
+        let staged = {
             let store = store.clone();
             let meta = meta.clone();
-            let (records, summary) = tokio::task::spawn_blocking(move || {
-                let stored = if reuse {
-                    store.stored_versions(&meta)?
-                } else {
-                    HashMap::new()
-                };
-                Ok::<_, HarvestError>(gate_changed(&profile, records, &stored))
-            })
+            let id = run.id.clone();
+            let profiled = profile.is_some();
+            tokio::task::spawn_blocking(move || store.start_staged_run(&meta, &id, profiled))
+                .await
+                .map_err(|e| HarvestError::Internal(e.to_string()))??
+        };
+        let consumer = stream::PageConsumer::new(
+            staged,
+            &source.name,
+            format!("{}/.well-known/genid/{}/", config.base_url(), source.name),
+            NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name)),
+            crate::store::report_iri(&run.id),
+            pages_stand_alone(source.kind),
+            profile,
+            options.progress.clone(),
+        );
+        // Two pages in flight at most: the one being staged and the next.
+        let (sender, receiver) = tokio::sync::mpsc::channel::<ParsedPage>(1);
+        let consuming = tokio::task::spawn_blocking(move || consumer.run(receiver));
+        let seconds = config.harvest.run_timeout_secs;
+        let walked = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut sink = PageSink::Stream(sender);
+        let marks = PageMarks::default();
+        let walk = tokio::time::timeout(
+            std::time::Duration::from_secs(seconds),
+            collect_pages(
+                config,
+                source,
+                document,
+                walked.clone(),
+                &mut sink,
+                marks.clone(),
+            ),
+        )
+        .await;
+        drop(sink);
+        let consumer = consuming
+            .await
+            .map_err(|e| HarvestError::Internal(e.to_string()))?;
+        // The consumer's own failure first: the walk then only saw a closed channel.
+        let consumer = consumer?;
+        match walk {
+            Ok(walked) => walked?,
+            Err(_) => {
+                let done = walked.load(std::sync::atomic::Ordering::Relaxed);
+                return Err(HarvestError::RunTimeout {
+                    seconds,
+                    progress: format!(" after {done} complete pages"),
+                });
+            }
+        }
+        let start = location.to_string();
+        let consumed = tokio::task::spawn_blocking(move || consumer.finish(&start))
             .await
             .map_err(|e| HarvestError::Internal(e.to_string()))??;
-            parsed.records = records;
-            run.report = run_report(&crate::store::report_iri(&run.id), &summary, &parsed.records);
-            run.validation = Some(summary);
+        if let Some(summary) = &consumed.validation {
+            let mut report = run_report(&crate::store::report_iri(&run.id), summary, &[]);
+            report.extend(consumed.report_results);
+            run.report = report;
         }
-        let profiled = source.profile.is_some();
-        let records = std::mem::take(&mut parsed.records);
-        let (records, quality) = tokio::task::spawn_blocking(move || {
-            let mut records = records;
-            let quality = score_records(&mut records, profiled);
-            (records, quality)
-        })
-        .await
-        .map_err(|e| HarvestError::Internal(e.to_string()))?;
-        parsed.records = records;
-        run.quality = Some(quality);
-        run.location = parsed.location.clone();
-        run.format = Some(parsed.format.clone());
-        run.triples = parsed.triples;
-        options.stage(format!("storing {} records", parsed.records.len()));
+        run.validation = consumed.validation;
+        run.quality = Some(consumed.quality);
+        run.location = consumed.location;
+        run.format = Some(consumed.format);
+        run.triples = consumed.triples;
+        let staged_run = consumed.staged;
+        let marks: Vec<PageMark> = marks.lock().map(|m| m.clone()).unwrap_or_default();
+        options.stage(format!(
+            "storing {} new or changed records",
+            staged_run.staged()
+        ));
         let store = store.clone();
         let meta = meta.clone();
         let mut staged = run.clone();
@@ -1021,10 +1164,12 @@ pub async fn harvest_source_with(
             .collect();
         let staged = tokio::task::spawn_blocking(move || {
             let started = std::time::Instant::now();
-            store.apply_source_run_with(&meta, &mut staged, &parsed.records, &apply)?;
+            let touched = staged_run.commit(&mut staged, &apply)?;
             tracing::debug!(source = %meta.name, store_ms = started.elapsed().as_millis() as u64, "records stored");
             if staged.outcome == RunOutcome::Success {
-                store.resolve_duplicates(&priorities)?;
+                let started = std::time::Instant::now();
+                store.resolve_duplicates_around(&priorities, &touched)?;
+                tracing::debug!(source = %meta.name, records = touched.len(), ms = started.elapsed().as_millis() as u64, "duplicates resolved around the run's records");
             }
             if matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged) {
                 let mut state = SourceState {
@@ -1033,6 +1178,14 @@ pub async fn harvest_source_with(
                 };
                 if !validators.is_empty() {
                     state.documents.insert(document_key, validators);
+                }
+                for page in marks {
+                    if let Some(next) = page.next {
+                        state.next_pages.insert(page.url.clone(), next);
+                    }
+                    if !page.validators.is_empty() {
+                        state.documents.insert(page.url, page.validators);
+                    }
                 }
                 store.set_source_state(&meta.name, &state)?;
             }

@@ -247,7 +247,11 @@ pub fn put_record(
     run.quality = Some(score_records(&mut prepared, source.profile.is_some()));
     let before = store.record_state(&prepared[0].id)?;
     store.apply_records(&meta, &mut run, &prepared, &[])?;
-    resolve(config, store)?;
+    let touched: Vec<oxigraph::model::NamedNode> = prepared
+        .iter()
+        .map(|r| crate::store::record_iri(&r.id))
+        .collect();
+    resolve(config, store, &touched)?;
     let record = &prepared[0];
     let status = if record.quarantine.is_some() {
         PushStatus::Quarantined
@@ -300,8 +304,12 @@ pub fn delete_record(
         return Err(PushError::Gone(local_id.to_string()));
     }
     let mut run = new_run(source, format!("DELETE /api/records/{local_id}"), None);
+    let node = crate::store::record_iri(&entry.id);
+    // The record it was superseded by: read before the tombstone removes the link.
+    let mut touched = store.superseded_winner(&node)?;
     store.apply_records(&meta, &mut run, &[], std::slice::from_ref(&entry.id))?;
-    resolve(config, store)?;
+    touched.push(node);
+    resolve(config, store, &touched)?;
     Ok(PushOutcome {
         status: PushStatus::Deleted,
         local_id: local_id.to_string(),
@@ -314,14 +322,19 @@ pub fn delete_record(
     })
 }
 
-/// Cross-source duplicates are chosen again after a change, as after a run.
-fn resolve(config: &Config, store: &CatalogStore) -> Result<(), StoreError> {
+/// Cross-source duplicates are chosen again around the records a change
+/// touched, as after a run.
+fn resolve(
+    config: &Config,
+    store: &CatalogStore,
+    touched: &[oxigraph::model::NamedNode],
+) -> Result<(), StoreError> {
     let priorities: HashMap<String, i64> = config
         .sources
         .iter()
         .map(|s| (s.name.clone(), s.priority))
         .collect();
-    store.resolve_duplicates(&priorities)?;
+    store.resolve_duplicates_around(&priorities, touched)?;
     Ok(())
 }
 

@@ -35,6 +35,7 @@ pub struct DuplicateResolution {
 
 struct Candidate {
     node: NamedNode,
+    topic: NamedNode,
     source: String,
     state: String,
     also: BTreeSet<NamedNode>,
@@ -50,20 +51,411 @@ fn find(parent: &mut [usize], mut i: usize) -> usize {
     i
 }
 
+/// Where the store remembers the source priorities its duplicates were
+/// last resolved under (in the runs graph).
+const PRIORITIES_SUBJECT: &str = "urn:katalog:duplicates";
+/// Written when a run was rolled forward at start-up without resolving its
+/// duplicates: matches no priorities, so the next resolution is a full one.
+const STALE_PRIORITIES: &str = "stale";
+
+/// The priorities as a stable string: `name=priority` of the sources whose
+/// priority is not the default 0, sorted.
+fn priorities_fingerprint(priorities: &HashMap<String, i64>) -> String {
+    let named: BTreeMap<&str, i64> = priorities
+        .iter()
+        .filter(|(_, p)| **p != 0)
+        .map(|(name, p)| (name.as_str(), *p))
+        .collect();
+    named
+        .iter()
+        .map(|(name, p)| format!("{name}={p}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The predicates of the duplicate links.
+struct Links {
+    also: NamedNode,
+    superseded_by: NamedNode,
+    priorities: NamedNode,
+    identifier: NamedNode,
+    adms_identifier: NamedNode,
+    notation: NamedNode,
+}
+
+impl Links {
+    fn new() -> Self {
+        Links {
+            also: NamedNode::new_unchecked(ns::kat("alsoPublishedBy")),
+            superseded_by: NamedNode::new_unchecked(ns::kat("supersededBy")),
+            priorities: NamedNode::new_unchecked(ns::kat("duplicatePriorities")),
+            identifier: NamedNode::new_unchecked(ns::DCT_IDENTIFIER),
+            adms_identifier: NamedNode::new_unchecked(ADMS_IDENTIFIER),
+            notation: NamedNode::new_unchecked(SKOS_NOTATION),
+        }
+    }
+}
+
 impl CatalogStore {
     /// Resolves cross-source duplicates over all published (and superseded)
     /// records, by source priority (`priorities`, 0 when absent), in one
     /// transaction. Cheap to call again: only records whose outcome changes
-    /// are written.
+    /// are written. Remembers the priorities, so that
+    /// [`CatalogStore::resolve_duplicates_around`] can work incrementally.
     pub fn resolve_duplicates(
         &self,
         priorities: &HashMap<String, i64>,
     ) -> Result<DuplicateResolution, StoreError> {
         let t = Terms::new();
-        let also_predicate = NamedNode::new_unchecked(ns::kat("alsoPublishedBy"));
-        let superseded_predicate = NamedNode::new_unchecked(ns::kat("supersededBy"));
-        let candidates = self.candidates(&t, &also_predicate, &superseded_predicate)?;
+        let links = Links::new();
+        let candidates = self.candidates(&t, &links)?;
+        self.settle(&t, &links, &candidates, priorities, true)
+    }
 
+    /// Resolves the duplicates a change can affect: those of the records
+    /// `seeds` (catalogue record nodes that a run or push added, changed,
+    /// quarantined or deleted, and the records deleted ones were superseded
+    /// by), found by their identity keys and duplicate links. The rest of
+    /// the store is not read: each seed costs a few index lookups, and only
+    /// a seed that shares a key with another record, or has links, has its
+    /// group read and settled. The outcome is that of a full resolution as
+    /// long as the priorities are those of the last resolution; when they
+    /// changed (or a run was rolled forward since), this is a full one.
+    pub fn resolve_duplicates_around(
+        &self,
+        priorities: &HashMap<String, i64>,
+        seeds: &[NamedNode],
+    ) -> Result<DuplicateResolution, StoreError> {
+        let t = Terms::new();
+        let links = Links::new();
+        if !self.priorities_match(&links, priorities)? {
+            return self.resolve_duplicates(priorities);
+        }
+        let mut queue: std::collections::VecDeque<NamedNode> = std::collections::VecDeque::new();
+        for seed in seeds {
+            if self.may_have_duplicates(&t, &links, seed)? {
+                queue.push_back(seed.clone());
+            }
+        }
+        let mut visited: std::collections::HashSet<NamedNode> = std::collections::HashSet::new();
+        let mut candidates = Vec::new();
+        while let Some(node) = queue.pop_front() {
+            if !visited.insert(node.clone()) {
+                continue;
+            }
+            match self.candidate(&t, &links, &node)? {
+                Some(candidate) => {
+                    queue.extend(self.neighbours(&t, &links, &candidate)?);
+                    candidates.push(candidate);
+                }
+                None => queue.extend(self.superseded_by(&t, &links, &node)?),
+            }
+        }
+        if candidates.is_empty() {
+            return Ok(DuplicateResolution::default());
+        }
+        self.settle(&t, &links, &candidates, priorities, false)
+    }
+
+    /// At start-up: a full resolution when the priorities changed since the
+    /// last one (or a run was rolled forward), nothing otherwise.
+    pub fn resolve_duplicates_if_stale(
+        &self,
+        priorities: &HashMap<String, i64>,
+    ) -> Result<Option<DuplicateResolution>, StoreError> {
+        let links = Links::new();
+        if self.priorities_match(&links, priorities)? {
+            return Ok(None);
+        }
+        self.resolve_duplicates(priorities).map(Some)
+    }
+
+    /// The record `node` is superseded by, if any (as a list, for seeds).
+    pub fn superseded_winner(&self, node: &NamedNode) -> Result<Vec<NamedNode>, StoreError> {
+        let t = Terms::new();
+        let links = Links::new();
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        Ok(
+            match self.first_object(node, &links.superseded_by, graph)? {
+                Some(Term::NamedNode(winner)) => vec![winner],
+                _ => Vec::new(),
+            },
+        )
+    }
+
+    /// Marks the duplicate resolution stale: the next one is a full one.
+    pub(super) fn mark_duplicates_stale(&self) -> Result<(), StoreError> {
+        self.write_priorities(&Links::new(), STALE_PRIORITIES)
+    }
+
+    fn stored_priorities(&self, links: &Links) -> Result<Option<String>, StoreError> {
+        let t = Terms::new();
+        let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
+        Ok(self
+            .store
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(links.priorities.as_ref()),
+                None,
+                Some(GraphNameRef::NamedNode(t.runs_graph.as_ref())),
+            )
+            .next()
+            .transpose()?
+            .and_then(|q| match q.object {
+                Term::Literal(l) => Some(l.value().to_string()),
+                _ => None,
+            }))
+    }
+
+    fn write_priorities(&self, links: &Links, value: &str) -> Result<(), StoreError> {
+        let t = Terms::new();
+        let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
+        let graph = GraphNameRef::NamedNode(t.runs_graph.as_ref());
+        let mut tx = self.store.start_transaction()?;
+        let old: Vec<Quad> = tx
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(links.priorities.as_ref()),
+                None,
+                Some(graph),
+            )
+            .collect::<Result<_, _>>()?;
+        for quad in &old {
+            tx.remove(quad);
+        }
+        tx.insert(&Quad::new(
+            subject,
+            links.priorities.clone(),
+            Literal::from(value),
+            GraphName::NamedNode(t.runs_graph.clone()),
+        ));
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Whether the store's duplicates were resolved under `priorities`. A
+    /// store that never recorded priorities (new, or written before they
+    /// were recorded, when every run resolved all duplicates) takes these.
+    fn priorities_match(
+        &self,
+        links: &Links,
+        priorities: &HashMap<String, i64>,
+    ) -> Result<bool, StoreError> {
+        let wanted = priorities_fingerprint(priorities);
+        match self.stored_priorities(links)? {
+            Some(stored) => Ok(stored == wanted),
+            None => {
+                self.write_priorities(links, &wanted)?;
+                Ok(true)
+            }
+        }
+    }
+
+    fn first_object(
+        &self,
+        subject: &NamedNode,
+        predicate: &NamedNode,
+        graph: GraphNameRef<'_>,
+    ) -> Result<Option<Term>, StorageError> {
+        self.store
+            .quads_for_pattern(
+                Some(subject.as_ref().into()),
+                Some(predicate.as_ref()),
+                None,
+                Some(graph),
+            )
+            .next()
+            .transpose()
+            .map(|q| q.map(|q| q.object))
+    }
+
+    /// The records superseded by `node`.
+    fn superseded_by(
+        &self,
+        t: &Terms,
+        links: &Links,
+        node: &NamedNode,
+    ) -> Result<Vec<NamedNode>, StorageError> {
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut out = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(links.superseded_by.as_ref()),
+            Some(node.as_ref().into()),
+            Some(graph),
+        ) {
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = quad?.subject {
+                out.push(n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The records (record graph names) whose content has `predicate` with
+    /// the value `value`.
+    fn records_with_value(
+        &self,
+        predicate: &NamedNode,
+        value: &Term,
+        out: &mut Vec<NamedNode>,
+    ) -> Result<(), StorageError> {
+        for quad in
+            self.store
+                .quads_for_pattern(None, Some(predicate.as_ref()), Some(value.as_ref()), None)
+        {
+            if let GraphName::NamedNode(g) = quad?.graph_name {
+                if g.as_str().starts_with(ns::RECORD_GRAPH_PREFIX) {
+                    out.push(g);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every value an identifier of `topic` may be stored with: the term
+    /// itself, and the trimmed text as a plain literal.
+    fn identifier_terms(
+        &self,
+        links: &Links,
+        topic: &NamedNode,
+        record: &NamedNode,
+    ) -> Result<Vec<(NamedNode, Term)>, StorageError> {
+        let graph = GraphNameRef::NamedNode(record.as_ref());
+        let mut terms = Vec::new();
+        let mut add = |predicate: &NamedNode, term: Term| {
+            if let Term::Literal(l) = &term {
+                let trimmed = Term::Literal(Literal::new_simple_literal(l.value().trim()));
+                if trimmed != term {
+                    terms.push((predicate.clone(), trimmed));
+                }
+            }
+            terms.push((predicate.clone(), term));
+        };
+        for quad in self.store.quads_for_pattern(
+            Some(topic.as_ref().into()),
+            Some(links.identifier.as_ref()),
+            None,
+            Some(graph),
+        ) {
+            add(&links.identifier, quad?.object);
+        }
+        for quad in self.store.quads_for_pattern(
+            Some(topic.as_ref().into()),
+            Some(links.adms_identifier.as_ref()),
+            None,
+            Some(graph),
+        ) {
+            let subject = match quad?.object {
+                Term::NamedNode(n) => oxigraph::model::NamedOrBlankNode::NamedNode(n),
+                Term::BlankNode(b) => oxigraph::model::NamedOrBlankNode::BlankNode(b),
+                _ => continue,
+            };
+            for notation in self.store.quads_for_pattern(
+                Some(subject.as_ref()),
+                Some(links.notation.as_ref()),
+                None,
+                Some(graph),
+            ) {
+                add(&links.notation, notation?.object);
+            }
+        }
+        Ok(terms)
+    }
+
+    /// Other records an identifier of `topic` (in `record`'s graph) is
+    /// also stored in, under either identifier predicate.
+    fn sharing_identifiers(
+        &self,
+        links: &Links,
+        topic: &NamedNode,
+        record: &NamedNode,
+    ) -> Result<Vec<NamedNode>, StorageError> {
+        let mut out = Vec::new();
+        for (_, term) in self.identifier_terms(links, topic, record)? {
+            for predicate in [&links.identifier, &links.notation] {
+                self.records_with_value(predicate, &term, &mut out)?;
+            }
+        }
+        out.retain(|n| n != record);
+        Ok(out)
+    }
+
+    /// The records whose content says `topic` is their resource.
+    fn records_of_topic(&self, t: &Terms, topic: &Term) -> Result<Vec<NamedNode>, StorageError> {
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let mut out = Vec::new();
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(t.primary_topic.as_ref()),
+            Some(topic.as_ref()),
+            Some(graph),
+        ) {
+            if let oxigraph::model::NamedOrBlankNode::NamedNode(n) = quad?.subject {
+                out.push(n);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a changed record may be, or have been, part of a duplicate
+    /// group: it has duplicate links, is named by one, or shares its IRI or
+    /// an identifier with another record. A few index lookups.
+    fn may_have_duplicates(
+        &self,
+        t: &Terms,
+        links: &Links,
+        node: &NamedNode,
+    ) -> Result<bool, StorageError> {
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        if !self.superseded_by(t, links, node)?.is_empty()
+            || self
+                .first_object(node, &links.superseded_by, graph)?
+                .is_some()
+            || self.first_object(node, &links.also, graph)?.is_some()
+        {
+            return Ok(true);
+        }
+        let Some(topic) = self.first_object(node, &t.primary_topic, graph)? else {
+            return Ok(false);
+        };
+        if self.records_of_topic(t, &topic)?.iter().any(|n| n != node) {
+            return Ok(true);
+        }
+        let Term::NamedNode(topic) = topic else {
+            return Ok(false);
+        };
+        Ok(!self.sharing_identifiers(links, &topic, node)?.is_empty())
+    }
+
+    /// The records a candidate's group may reach: those sharing its IRI or
+    /// an identifier, and those its duplicate links name.
+    fn neighbours(
+        &self,
+        t: &Terms,
+        links: &Links,
+        candidate: &Candidate,
+    ) -> Result<Vec<NamedNode>, StorageError> {
+        let mut out = self.records_of_topic(t, &Term::NamedNode(candidate.topic.clone()))?;
+        out.extend(self.sharing_identifiers(links, &candidate.topic, &candidate.node)?);
+        out.extend(candidate.superseded_by.iter().cloned());
+        out.extend(self.superseded_by(t, links, &candidate.node)?);
+        Ok(out)
+    }
+
+    /// Groups the candidates by shared keys, picks each group's record by
+    /// priority, and writes the records whose outcome changes. With
+    /// `remember`, the priorities are stored as those of the last full
+    /// resolution.
+    fn settle(
+        &self,
+        t: &Terms,
+        links: &Links,
+        candidates: &[Candidate],
+        priorities: &HashMap<String, i64>,
+        remember: bool,
+    ) -> Result<DuplicateResolution, StoreError> {
+        let also_predicate = &links.also;
+        let superseded_predicate = &links.superseded_by;
         // Records sharing a key are one dataset.
         let mut parent: Vec<usize> = (0..candidates.len()).collect();
         let mut first_with: HashMap<&str, usize> = HashMap::new();
@@ -153,7 +545,7 @@ impl CatalogStore {
                 continue;
             }
             resolution.updated += 1;
-            for predicate in [&t.state, &also_predicate, &superseded_predicate] {
+            for predicate in [&t.state, also_predicate, superseded_predicate] {
                 let old: Vec<Quad> = tx
                     .quads_for_pattern(
                         Some(candidate.node.as_ref().into()),
@@ -190,6 +582,27 @@ impl CatalogStore {
                 ));
             }
         }
+        if remember {
+            let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
+            let runs = GraphNameRef::NamedNode(t.runs_graph.as_ref());
+            let old: Vec<Quad> = tx
+                .quads_for_pattern(
+                    Some(subject.as_ref().into()),
+                    Some(links.priorities.as_ref()),
+                    None,
+                    Some(runs),
+                )
+                .collect::<Result<_, _>>()?;
+            for quad in &old {
+                tx.remove(quad);
+            }
+            tx.insert(&Quad::new(
+                subject,
+                links.priorities.clone(),
+                Literal::from(priorities_fingerprint(priorities)),
+                GraphName::NamedNode(t.runs_graph.clone()),
+            ));
+        }
         tx.commit()?;
         if resolution.updated > 0 {
             tracing::info!(
@@ -203,14 +616,8 @@ impl CatalogStore {
     }
 
     /// Published and superseded records with the keys that identify their dataset.
-    fn candidates(
-        &self,
-        t: &Terms,
-        also_predicate: &NamedNode,
-        superseded_predicate: &NamedNode,
-    ) -> Result<Vec<Candidate>, StorageError> {
+    fn candidates(&self, t: &Terms, links: &Links) -> Result<Vec<Candidate>, StorageError> {
         let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
-        let unattached = RecordKind::Unattached.class_iri();
         let mut candidates = Vec::new();
         for state in [PUBLISHED, SUPERSEDED] {
             for quad in self.store.quads_for_pattern(
@@ -222,52 +629,72 @@ impl CatalogStore {
                 let oxigraph::model::NamedOrBlankNode::NamedNode(node) = quad?.subject else {
                     continue;
                 };
-                let mut candidate = Candidate {
-                    node: node.clone(),
-                    source: String::new(),
-                    state: state.to_string(),
-                    also: BTreeSet::new(),
-                    superseded_by: None,
-                    keys: Vec::new(),
-                };
-                let mut topic = None;
-                let mut counted = true;
-                let mut id = None;
-                for value in self.store.quads_for_pattern(
-                    Some(node.as_ref().into()),
-                    None,
-                    None,
-                    Some(graph),
-                ) {
-                    let value = value?;
-                    match value.object {
-                        Term::Literal(l) if value.predicate == t.source_name => {
-                            candidate.source = l.value().to_string()
-                        }
-                        Term::Literal(l) if value.predicate == t.record_id => {
-                            id = Some(l.value().to_string())
-                        }
-                        Term::NamedNode(n) if value.predicate == t.primary_topic => topic = Some(n),
-                        Term::NamedNode(n) if value.predicate == t.record_type => {
-                            counted = n.as_str() != unattached
-                        }
-                        Term::NamedNode(n) if value.predicate == *also_predicate => {
-                            candidate.also.insert(n);
-                        }
-                        Term::NamedNode(n) if value.predicate == *superseded_predicate => {
-                            candidate.superseded_by = Some(n)
-                        }
-                        _ => {}
-                    }
+                if let Some(candidate) = self.candidate(t, links, &node)? {
+                    candidates.push(candidate);
                 }
-                let (Some(topic), Some(id), true) = (topic, id, counted) else {
-                    continue;
-                };
-                candidate.keys = self.identity_keys(&topic, &id)?;
-                candidates.push(candidate);
             }
         }
         Ok(candidates)
+    }
+
+    /// A record, when it is published or superseded, with its keys.
+    fn candidate(
+        &self,
+        t: &Terms,
+        links: &Links,
+        node: &NamedNode,
+    ) -> Result<Option<Candidate>, StorageError> {
+        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        let unattached = RecordKind::Unattached.class_iri();
+        let mut candidate = Candidate {
+            node: node.clone(),
+            topic: node.clone(),
+            source: String::new(),
+            state: String::new(),
+            also: BTreeSet::new(),
+            superseded_by: None,
+            keys: Vec::new(),
+        };
+        let mut topic = None;
+        let mut counted = true;
+        let mut id = None;
+        for value in
+            self.store
+                .quads_for_pattern(Some(node.as_ref().into()), None, None, Some(graph))
+        {
+            let value = value?;
+            match value.object {
+                Term::Literal(l) if value.predicate == t.source_name => {
+                    candidate.source = l.value().to_string()
+                }
+                Term::Literal(l) if value.predicate == t.record_id => {
+                    id = Some(l.value().to_string())
+                }
+                Term::Literal(l) if value.predicate == t.state => {
+                    candidate.state = l.value().to_string()
+                }
+                Term::NamedNode(n) if value.predicate == t.primary_topic => topic = Some(n),
+                Term::NamedNode(n) if value.predicate == t.record_type => {
+                    counted = n.as_str() != unattached
+                }
+                Term::NamedNode(n) if value.predicate == links.also => {
+                    candidate.also.insert(n);
+                }
+                Term::NamedNode(n) if value.predicate == links.superseded_by => {
+                    candidate.superseded_by = Some(n)
+                }
+                _ => {}
+            }
+        }
+        if candidate.state != PUBLISHED && candidate.state != SUPERSEDED {
+            return Ok(None);
+        }
+        let (Some(topic), Some(id), true) = (topic, id, counted) else {
+            return Ok(None);
+        };
+        candidate.keys = self.identity_keys(&topic, &id)?;
+        candidate.topic = topic;
+        Ok(Some(candidate))
     }
 
     /// The keys of a record's dataset: its IRI, and each identifier paired
@@ -531,5 +958,61 @@ ex:shared a dcat:Dataset ; dct:title "Shared by IRI, as SE has it" .
             ("published".into(), vec![], false)
         );
         assert_eq!(state_of(&store, shared, "se").0, "deleted");
+    }
+
+    #[test]
+    fn resolving_around_changed_records_matches_a_full_resolution() {
+        let mut priorities = HashMap::from([("no".to_string(), 10), ("se".to_string(), 1)]);
+        let seeds = |source: &str, doc: &str| -> Vec<NamedNode> {
+            records(source, doc)
+                .iter()
+                .map(|r| record_iri(&r.id))
+                .collect()
+        };
+        let around = CatalogStore::in_memory().unwrap();
+        let full = CatalogStore::in_memory().unwrap();
+        let step = |source: &str,
+                    doc: &str,
+                    priorities: &HashMap<String, i64>,
+                    touched: Vec<NamedNode>| {
+            harvest(&around, source, doc);
+            harvest(&full, source, doc);
+            around
+                .resolve_duplicates_around(priorities, &touched)
+                .unwrap();
+            full.resolve_duplicates(priorities).unwrap();
+            assert_eq!(states(&around), states(&full), "after {source}");
+        };
+        step("se", SE, &priorities, seeds("se", SE));
+        step("no", NO, &priorities, seeds("no", NO));
+        // A record alone is settled without reading its group.
+        assert_eq!(
+            around
+                .resolve_duplicates_around(&priorities, &seeds("no", NO))
+                .unwrap()
+                .updated,
+            0
+        );
+        // The winner's source drops the shared dataset: its tombstone is a
+        // seed, and the record it had superseded is published again.
+        let without_shared = NO.replace(
+            "ex:shared a dcat:Dataset ; dct:title \"Shared by IRI\" .\n",
+            "",
+        );
+        step("no", &without_shared, &priorities, seeds("no", NO));
+        assert_eq!(
+            state_of(&around, "https://example.no/shared", "se"),
+            ("published".into(), vec![], false)
+        );
+        step("no", NO, &priorities, seeds("no", NO));
+        // Other priorities: the resolution around nothing is a full one.
+        priorities.insert("se".into(), 20);
+        around.resolve_duplicates_around(&priorities, &[]).unwrap();
+        full.resolve_duplicates(&priorities).unwrap();
+        assert_eq!(states(&around), states(&full));
+        assert_eq!(
+            state_of(&around, "https://example.no/shared", "se").0,
+            "published"
+        );
     }
 }

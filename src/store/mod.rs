@@ -9,6 +9,7 @@ pub mod duplicates;
 pub mod lexical;
 pub mod published;
 pub mod push;
+pub mod staging;
 
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
@@ -31,6 +32,8 @@ pub enum StoreError {
     Open { path: String, source: StorageError },
     #[error("store error: {0}")]
     Storage(#[from] StorageError),
+    #[error("staged run {path}: {message}")]
+    Staging { path: String, message: String },
     #[error("store state token {path}: {source}")]
     StateToken {
         path: String,
@@ -85,6 +88,9 @@ pub struct StoredVersions {
 pub struct SourceState {
     /// Document URL (or path) → its validators.
     pub documents: std::collections::BTreeMap<String, crate::harvest::fetch::Validators>,
+    /// Page URL → the URL of the page after it, for a paged source: what a
+    /// run walks with conditional GETs when the pages answer 304.
+    pub next_pages: std::collections::BTreeMap<String, String>,
     pub settings: Option<String>,
 }
 
@@ -260,6 +266,10 @@ pub struct PublishedRecord {
 #[derive(Clone)]
 pub struct CatalogStore {
     store: Store,
+    /// Where runs stage their records before they commit (see [`staging`]):
+    /// beside the store directory; None for an in-memory store, whose runs
+    /// stage under the system temp dir.
+    staging: Option<std::path::PathBuf>,
     /// The store-state token: see [`CatalogStore::state_token`].
     state: Arc<StateToken>,
 }
@@ -315,7 +325,11 @@ impl StateToken {
                     path: file.display().to_string(),
                     source,
                 };
-                let temporary = file.with_extension("state-token.new");
+                // A temporary file of this write's own: two runs committing at
+                // once (a serve start harvests its sources side by side) must
+                // not rename each other's file away, which failed one of them
+                // and left its source without validators for the next run.
+                let temporary = file.with_extension(format!("state-token.{token}.new"));
                 {
                     let mut out = std::fs::File::create(&temporary).map_err(error)?;
                     std::io::Write::write_all(&mut out, token.as_bytes()).map_err(error)?;
@@ -421,6 +435,7 @@ impl CatalogStore {
         })?;
         Ok(Self {
             store,
+            staging: Some(staging::dir_beside(path)),
             state: Arc::new(StateToken::beside(path)),
         })
     }
@@ -434,6 +449,7 @@ impl CatalogStore {
         // Read-only: never changes the store, so its own token is enough.
         Ok(Self {
             store,
+            staging: None,
             state: Arc::new(StateToken::Memory(Mutex::new(None))),
         })
     }
@@ -441,6 +457,7 @@ impl CatalogStore {
     pub fn in_memory() -> Result<Self, StoreError> {
         Ok(Self {
             store: Store::new()?,
+            staging: None,
             state: Arc::new(StateToken::Memory(Mutex::new(None))),
         })
     }
@@ -544,18 +561,32 @@ impl CatalogStore {
             let deleted = plan.counts.deleted;
             if deleted > 0 && deleted as f64 > share * live as f64 {
                 run.outcome = RunOutcome::Guarded;
-                run.error = Some(format!(
-                    "source '{}': mass-delete guard: this run would remove {deleted} of the source's {live} records \
-                     ({:.0} %, more than harvest.max_delete_share = {:.0} %), so it changed nothing; if the \
-                     removal is intended, run `katalog harvest --source {} --allow-mass-delete`",
-                    source.name,
-                    100.0 * deleted as f64 / live.max(1) as f64,
-                    100.0 * share,
-                    source.name
-                ));
+                run.error = Some(guard_message(source, deleted, live, share));
                 return self.record_failed_run(source, run);
             }
         }
+        self.write_plan(&t, source, &run.iri(), &plan, now, Some(run))?;
+        self.prune_reports(source)?;
+        Ok(())
+    }
+
+    /// Writes what a plan does to records. With `finish`, the run's record
+    /// and report are written with it (in its last write).
+    ///
+    /// New records' content goes in with Oxigraph's bulk loader; when the
+    /// plan only adds, their catalogue records (and the run) go in the same
+    /// load. Otherwise those and every other change follow in one
+    /// transaction; a crash between the two leaves only record graphs
+    /// without a catalogue record, which [`CatalogStore::repair`] removes.
+    fn write_plan(
+        &self,
+        t: &Terms,
+        source: &SourceMeta,
+        run_node: &NamedNode,
+        plan: &RunPlan<'_>,
+        now: DateTime<Utc>,
+        finish: Option<&HarvestRun>,
+    ) -> Result<(), StoreError> {
         let only_adds =
             plan.updated.is_empty() && plan.deleted.is_empty() && plan.quarantined.is_empty();
         if !(only_adds && plan.fresh.is_empty()) {
@@ -570,26 +601,26 @@ impl CatalogStore {
                 loader.load_quads(
                     plan.fresh
                         .iter()
-                        .flat_map(|r| new_record_quads(&t, source, run, r, now, PUBLISHED)),
+                        .flat_map(|r| new_record_quads(t, source, run_node, r, now, PUBLISHED)),
                 )?;
-                loader.load_quads(run_quads(&t, source, run))?;
-                loader.load_quads(report_quads(run))?;
+                if let Some(run) = finish {
+                    loader.load_quads(run_quads(t, source, run))?;
+                    loader.load_quads(report_quads(run))?;
+                }
             }
             loader.commit()?;
             if only_adds {
-                self.prune_reports(source)?;
                 return Ok(());
             }
         }
 
         let mut tx = self.store.start_transaction()?;
         for record in &plan.fresh {
-            for quad in new_record_quads(&t, source, run, record, now, PUBLISHED) {
+            for quad in new_record_quads(t, source, run_node, record, now, PUBLISHED) {
                 tx.insert(&quad);
             }
         }
         let g = GraphName::NamedNode(t.records_graph.clone());
-        let run_node = run.iri();
         for record in &plan.updated {
             let node = record_iri(&record.id);
             tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
@@ -604,13 +635,13 @@ impl CatalogStore {
                 &t.stale,
                 &t.quarantined_hash,
             ] {
-                remove_values(&mut tx, &t, &node, predicate)?;
+                remove_values(&mut tx, t, &node, predicate)?;
             }
-            remove_quality(&mut tx, &t, &node)?;
-            for quad in changing_quads(&t, run, record, now) {
+            remove_quality(&mut tx, t, &node)?;
+            for quad in changing_quads(t, run_node, record, now) {
                 tx.insert(&quad);
             }
-            set_local_id(&mut tx, &t, record)?;
+            set_local_id(&mut tx, t, record)?;
             for quad in quality_quads(record, &g) {
                 tx.insert(&quad);
             }
@@ -646,7 +677,7 @@ impl CatalogStore {
                 // An earlier valid version stays published, flagged as stale.
                 Some(stored) if stored.published => {
                     for predicate in [&t.stale, &t.quarantined_hash] {
-                        remove_values(&mut tx, &t, &node, predicate)?;
+                        remove_values(&mut tx, t, &node, predicate)?;
                     }
                     vec![Quad::new(
                         node.clone(),
@@ -656,7 +687,7 @@ impl CatalogStore {
                     )]
                 }
                 Some(_) => {
-                    remove_quality(&mut tx, &t, &node)?;
+                    remove_quality(&mut tx, t, &node)?;
                     for predicate in [
                         &t.state,
                         &t.generated_by,
@@ -665,7 +696,7 @@ impl CatalogStore {
                         &t.quarantined_hash,
                         &t.content_hash,
                     ] {
-                        remove_values(&mut tx, &t, &node, predicate)?;
+                        remove_values(&mut tx, t, &node, predicate)?;
                     }
                     vec![
                         Quad::new(
@@ -683,7 +714,7 @@ impl CatalogStore {
                         Quad::new(node.clone(), t.modified.clone(), datetime(now), g.clone()),
                     ]
                 }
-                None => new_record_quads(&t, source, run, record, now, QUARANTINED)
+                None => new_record_quads(t, source, run_node, record, now, QUARANTINED)
                     .into_iter()
                     .filter(|q| q.predicate != t.content_hash)
                     .collect(),
@@ -692,7 +723,7 @@ impl CatalogStore {
                 tx.insert(&quad);
             }
             if stored.is_some() {
-                set_local_id(&mut tx, &t, record)?;
+                set_local_id(&mut tx, t, record)?;
             }
             tx.insert(&Quad::new(
                 node,
@@ -716,9 +747,9 @@ impl CatalogStore {
                 &also,
                 &superseded,
             ] {
-                remove_values(&mut tx, &t, &node, predicate)?;
+                remove_values(&mut tx, t, &node, predicate)?;
             }
-            remove_quality(&mut tx, &t, &node)?;
+            remove_quality(&mut tx, t, &node)?;
             for quad in [
                 Quad::new(
                     node.clone(),
@@ -732,14 +763,15 @@ impl CatalogStore {
                 tx.insert(&quad);
             }
         }
-        for quad in run_quads(&t, source, run) {
-            tx.insert(&quad);
-        }
-        for quad in report_quads(run) {
-            tx.insert(&quad);
+        if let Some(run) = finish {
+            for quad in run_quads(t, source, run) {
+                tx.insert(&quad);
+            }
+            for quad in report_quads(run) {
+                tx.insert(&quad);
+            }
         }
         tx.commit()?;
-        self.prune_reports(source)?;
         Ok(())
     }
 
@@ -811,7 +843,10 @@ impl CatalogStore {
             tracing::warn!(graph = %name, "removing a record graph left by an interrupted harvest");
             self.store.remove_named_graph(name.as_ref())?;
         }
-        Ok(orphans.len())
+        // After the orphans: a chunk cut between its bulk load and its
+        // transaction is then simply applied again.
+        let rolled = self.recover_staged_runs()?;
+        Ok(orphans.len() + rolled)
     }
 
     /// Writes the memtables to disk, so the next open does not replay a long log.
@@ -898,6 +933,9 @@ impl CatalogStore {
                     etag: value("etag")?,
                     last_modified: value("lastModified")?,
                 };
+                if let Some(next) = value("next")? {
+                    state.next_pages.insert(url.clone(), next);
+                }
                 state.documents.insert(url, validators);
             }
         }
@@ -961,6 +999,9 @@ impl CatalogStore {
             }
             if let Some(modified) = &validators.last_modified {
                 values.push(("lastModified", modified.as_str()));
+            }
+            if let Some(next) = state.next_pages.get(url) {
+                values.push(("next", next.as_str()));
             }
             for (local, value) in values {
                 tx.insert(&Quad::new(
@@ -1240,6 +1281,19 @@ fn stored_records(
         .collect())
 }
 
+/// Why the mass-delete guard stopped a run, and how to let it through.
+fn guard_message(source: &SourceMeta, deleted: usize, live: usize, share: f64) -> String {
+    format!(
+        "source '{}': mass-delete guard: this run would remove {deleted} of the source's {live} records \
+         ({:.0} %, more than harvest.max_delete_share = {:.0} %), so it changed nothing; if the \
+         removal is intended, run `katalog harvest --source {} --allow-mass-delete`",
+        source.name,
+        100.0 * deleted as f64 / live.max(1) as f64,
+        100.0 * share,
+        source.name
+    )
+}
+
 /// What a run does to each record.
 struct RunPlan<'a> {
     /// Records the store has never had.
@@ -1255,6 +1309,25 @@ struct RunPlan<'a> {
 
 impl<'a> RunPlan<'a> {
     fn new(existing: &'a HashMap<String, StoredRecord>, records: &'a [PreparedRecord]) -> Self {
+        let (mut plan, seen) = Self::of_records(existing, records);
+        for (id, stored) in existing {
+            if !stored.deleted && !seen.contains(id.as_str()) {
+                if stored.counted {
+                    plan.counts.deleted += 1;
+                }
+                plan.deleted.push(id.clone());
+            }
+        }
+        plan.deleted.sort();
+        plan
+    }
+
+    /// What a run does to `records`, leaving the other records alone (a
+    /// chunk of a staged run).
+    fn of_records(
+        existing: &'a HashMap<String, StoredRecord>,
+        records: &'a [PreparedRecord],
+    ) -> (Self, std::collections::HashSet<&'a str>) {
         let mut plan = RunPlan {
             fresh: Vec::new(),
             updated: Vec::new(),
@@ -1306,16 +1379,7 @@ impl<'a> RunPlan<'a> {
                 }
             }
         }
-        for (id, stored) in existing {
-            if !stored.deleted && !seen.contains(id.as_str()) {
-                if stored.counted {
-                    plan.counts.deleted += 1;
-                }
-                plan.deleted.push(id.clone());
-            }
-        }
-        plan.deleted.sort();
-        plan
+        (plan, seen)
     }
 }
 
@@ -1336,7 +1400,7 @@ fn content_quads(record: &PreparedRecord) -> impl Iterator<Item = Quad> + '_ {
 fn new_record_quads(
     t: &Terms,
     source: &SourceMeta,
-    run: &HarvestRun,
+    run: &NamedNode,
     record: &PreparedRecord,
     now: DateTime<Utc>,
     state: &str,
@@ -1475,7 +1539,7 @@ fn report_quads(run: &HarvestRun) -> Vec<Quad> {
 /// The catalogue record's values that change with the record's content.
 fn changing_quads(
     t: &Terms,
-    run: &HarvestRun,
+    run: &NamedNode,
     record: &PreparedRecord,
     now: DateTime<Utc>,
 ) -> [Quad; 4] {
@@ -1489,7 +1553,7 @@ fn changing_quads(
             Literal::from(record.hash.as_str()),
             g.clone(),
         ),
-        Quad::new(node.clone(), t.generated_by.clone(), run.iri(), g.clone()),
+        Quad::new(node.clone(), t.generated_by.clone(), run.clone(), g.clone()),
         Quad::new(node, t.state.clone(), Literal::from(PUBLISHED), g),
     ]
 }
@@ -1744,7 +1808,7 @@ mod tests {
     use oxigraph::io::{RdfFormat, RdfParser};
     use oxrdf::Triple;
 
-    const DOC: &str = r#"
+    pub(super) const DOC: &str = r#"
 @prefix dcat: <http://www.w3.org/ns/dcat#> .
 @prefix dct: <http://purl.org/dc/terms/> .
 @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
@@ -1754,7 +1818,7 @@ ex:a a dcat:Dataset ; dct:title "Brystkreft"@nb ; ex:n "105"^^xsd:nonNegativeInt
 ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2001-01-01"^^xsd:date ] .
 "#;
 
-    fn records(doc: &str) -> Vec<PreparedRecord> {
+    pub(super) fn records(doc: &str) -> Vec<PreparedRecord> {
         let triples: Vec<Triple> = RdfParser::from_format(RdfFormat::Turtle)
             .rename_blank_nodes()
             .for_slice(doc.as_bytes())
@@ -1770,7 +1834,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
         .collect()
     }
 
-    fn source() -> SourceMeta {
+    pub(super) fn source() -> SourceMeta {
         SourceMeta {
             name: "no".into(),
             country: "NO".into(),
@@ -1778,7 +1842,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
         }
     }
 
-    fn run(id: &str) -> HarvestRun {
+    pub(super) fn run(id: &str) -> HarvestRun {
         let now = Utc::now();
         HarvestRun {
             id: id.into(),
@@ -1798,7 +1862,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
         }
     }
 
-    fn graph_len(store: &CatalogStore, id: &str) -> usize {
+    pub(super) fn graph_len(store: &CatalogStore, id: &str) -> usize {
         let node = record_iri(id);
         store
             .oxigraph()
@@ -2096,5 +2160,33 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             .map(|(_, _, n)| n)
             .sum();
         assert_eq!(datasets, 2);
+    }
+
+    #[test]
+    fn concurrent_changes_each_write_a_token() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = CatalogStore::open(&dir.path().join("store")).unwrap();
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                let store = store.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..100 {
+                        store.mark_changing().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap();
+        }
+        assert!(store.state_token().unwrap().is_some());
+        let leftovers = std::fs::read_dir(dir.path())
+            .unwrap()
+            .filter(|e| {
+                e.as_ref()
+                    .is_ok_and(|e| e.file_name().to_string_lossy().ends_with(".new"))
+            })
+            .count();
+        assert_eq!(leftovers, 0);
     }
 }
