@@ -205,7 +205,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve { config, bind } => {
             let config = load_config(&config)?;
             let dir = data_dir(cli.data_dir.as_deref(), &config);
+            let started = std::time::Instant::now();
             let store = open_store(&dir)?;
+            tracing::debug!(
+                ms = started.elapsed().as_millis() as u64,
+                "start-up: store open"
+            );
             runtime.block_on(serve_command(config, store, bind, &dir))
         }
         Command::SparqlWorker { .. } => Ok(ExitCode::from(2)),
@@ -503,11 +508,17 @@ async fn serve_command(
     }
     // The index must reflect the store before search answers: after a crash,
     // a harvest run without it, or new vocabularies, it is brought in step here.
+    let started = std::time::Instant::now();
     let search = open_search(data_dir)?;
     if !search.is_current(&store)? {
         tracing::info!("the search index differs from the store: updating it");
         sync_search(&search, &store, &config)?;
     }
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "start-up: search index open"
+    );
+    let started = std::time::Instant::now();
     let listener = tokio::net::TcpListener::bind(&bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
@@ -516,6 +527,10 @@ async fn serve_command(
     let snapshot = store
         .snapshot(&snapshots)
         .context("cannot write the snapshot SPARQL queries read")?;
+    tracing::debug!(
+        ms = started.elapsed().as_millis() as u64,
+        "start-up: SPARQL snapshot written"
+    );
     let worker = std::env::current_exe()
         .map(|executable| QueryWorker::new(executable, snapshot))
         .map_err(|e| tracing::warn!("SPARQL queries run in threads: {e}"))

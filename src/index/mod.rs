@@ -16,8 +16,11 @@
 //! committed snapshot while a sync writes.
 
 pub mod analysis;
+pub mod cache;
 pub mod codes;
+pub mod dismax;
 pub mod document;
+pub mod facets;
 pub mod query;
 pub mod schema;
 pub mod vocab;
@@ -149,6 +152,10 @@ pub struct SearchIndex {
     writing: Mutex<()>,
     /// Publisher names by IRI, for facet labels (filled on demand).
     publisher_names: RwLock<HashMap<String, Vec<document::LangText>>>,
+    /// Facet ordinal tables of the segments searched.
+    facet_tables: facets::FacetTables,
+    /// Whole answers of `GET /api/search`, for the searchers' generation.
+    answers: cache::AnswerCache,
 }
 
 impl SearchIndex {
@@ -235,12 +242,29 @@ impl SearchIndex {
             location,
             writing: Mutex::new(()),
             publisher_names: RwLock::default(),
+            facet_tables: facets::FacetTables::default(),
+            answers: cache::AnswerCache::default(),
         })
+        .inspect(|index| index.warm())
+    }
+
+    /// Reads what the first search would otherwise read: the facet tables
+    /// of the segments searchers now see. Failing here only makes the next
+    /// search read them.
+    fn warm(&self) {
+        if let Err(error) = self.facet_tables.refresh(&self.reader.searcher(), "facets") {
+            tracing::warn!(%error, "cannot read the facet tables of the search index");
+        }
     }
 
     /// The index directory under a data directory.
     pub fn dir(data_dir: &Path) -> PathBuf {
         data_dir.join("index")
+    }
+
+    /// The cache of whole search answers, emptied at every reload.
+    pub fn answers(&self) -> &cache::AnswerCache {
+        &self.answers
     }
 
     pub fn vocabulary(&self) -> &Vocabulary {
@@ -458,9 +482,11 @@ impl SearchIndex {
         prepared.commit()?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
+        self.answers.invalidate();
         if let Ok(mut names) = self.publisher_names.write() {
             names.clear();
         }
+        self.warm();
         Ok(report)
     }
 

@@ -5,18 +5,21 @@
 
 use super::analysis::{language_slot, slot_each_token, slot_tokens, slot_words, ANY, LANGUAGES};
 use super::codes::{chapter_iri, chapter_title, country_iri, country_key, DiseaseCode};
+use super::dismax::SeekingDisMaxQuery;
 use super::document::{
     concept_iri, concept_key, RecordSummary, ACCESS_SCHEME, FORMAT_SCHEME, HEALTH_CATEGORY_SCHEME,
     HEALTH_THEME_SCHEME, LICENCE_SCHEME, THEME_SCHEME,
 };
+use super::facets::{DimensionCounts, FacetCounter};
 use super::schema::FACETS;
 use super::vocab::pick_label;
 use super::{FacetCounts, IndexError, SearchIndex};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::ops::Bound;
+use std::sync::Arc;
 use std::time::Instant;
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
     Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
@@ -464,11 +467,7 @@ pub fn parse_text(text: &str) -> Vec<QueryPart> {
 }
 
 /// Top hits (score, address), total and facet counts of one search.
-type Collected = (
-    Vec<(f32, DocAddress)>,
-    usize,
-    tantivy::collector::FacetCounts,
-);
+type Collected = (Vec<(f32, DocAddress)>, usize, DimensionCounts);
 
 /// A filter clause: required, adding nothing to the score.
 fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
@@ -479,6 +478,8 @@ fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
 const TITLE_BOOST: f32 = 3.0;
 const DISEASE_BOOST: f32 = 4.0;
 const IDENTIFIER_BOOST: f32 = 8.0;
+/// Share of the other fields' scores added to the best field's.
+const TIE_BREAKER: f32 = 0.1;
 
 /// One facet value with its label in the requested language.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -591,13 +592,16 @@ impl SearchIndex {
     /// languages (`slots`) and the language-neutral ones, the disease codes,
     /// the identifiers; with `fuzzy`, misspellings in the neutral fields.
     /// Only the searched languages: every further language field is one
-    /// more posting list to merge for each matching document.
+    /// more posting list to merge for each matching document. `narrowed`:
+    /// other required clauses (filters, more words) narrow the documents,
+    /// so the fields are searched only for the documents those let through.
     fn match_query(
         &self,
         text: &str,
         field: Option<&str>,
         fuzzy: bool,
         slots: &[usize],
+        narrowed: bool,
     ) -> Option<Box<dyn Query>> {
         let f = &self.fields;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
@@ -689,9 +693,14 @@ impl SearchIndex {
         if disjuncts.is_empty() {
             return None;
         }
-        Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-            disjuncts, 0.1,
-        )))
+        if narrowed {
+            Some(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)))
+        } else {
+            Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                disjuncts,
+                TIE_BREAKER,
+            )))
+        }
     }
 
     fn facet_term(&self, dimension: &str, value: &str) -> Box<dyn Query> {
@@ -715,14 +724,36 @@ impl SearchIndex {
         let mut countries: Vec<String> = Vec::new();
         let mut scored = false;
         let slots = q.text_slots();
-        for part in parse_text(&q.text) {
+        let parts = parse_text(&q.text);
+        let required_words = parts
+            .iter()
+            .filter(|p| matches!(p, QueryPart::Match { exclude: false, .. }))
+            .count();
+        let narrowed = required_words > 1
+            || parts
+                .iter()
+                .any(|p| matches!(p, QueryPart::Disease(_) | QueryPart::Country(_)))
+            || !q.filters.is_empty()
+            || !q.diseases.is_empty()
+            || [q.age_from, q.age_to, q.min_individuals, q.min_records]
+                .iter()
+                .any(Option::is_some)
+            || [q.modified_after, q.temporal_from, q.temporal_to]
+                .iter()
+                .any(Option::is_some);
+        for part in parts {
             match part {
                 QueryPart::Match {
                     text,
                     field,
                     exclude,
                 } => {
-                    if let Some(query) = self.match_query(&text, field, fuzzy && !exclude, &slots) {
+                    // An excluded word is only ever sought to the documents
+                    // the rest lets through.
+                    let seeking = narrowed || exclude;
+                    if let Some(query) =
+                        self.match_query(&text, field, fuzzy && !exclude, &slots, seeking)
+                    {
                         if exclude {
                             clauses.push((Occur::MustNot, query));
                         } else {
@@ -829,12 +860,9 @@ impl SearchIndex {
     pub fn search(&self, q: &SearchQuery) -> Result<SearchResults, IndexError> {
         let started = Instant::now();
         let searcher = self.reader.searcher();
-        let facets = || {
-            let mut collector = FacetCollector::for_field("facets");
-            for dimension in FACETS {
-                collector.add_facet(Facet::from_path([dimension]));
-            }
-            collector
+        let facets = FacetCounter {
+            field: "facets",
+            tables: &self.facet_tables,
         };
         let offset = (q.page - 1) * q.size;
         let limit = q.size.max(1);
@@ -843,7 +871,7 @@ impl SearchIndex {
             let top = TopDocs::with_limit(limit).and_offset(offset);
             Ok(match q.sort {
                 Sort::Relevance => {
-                    searcher.search(query, &(top.order_by_score(), Count, facets()))?
+                    searcher.search(query, &(top.order_by_score(), Count, facets))?
                 }
                 Sort::Modified => {
                     let (hits, count, counts) = searcher.search(
@@ -851,7 +879,7 @@ impl SearchIndex {
                         &(
                             top.order_by_fast_field::<i64>("modified", Order::Desc),
                             Count,
-                            facets(),
+                            facets,
                         ),
                     )?;
                     (
@@ -866,7 +894,7 @@ impl SearchIndex {
                         &(
                             top.order_by_string_fast_field("sort_title", Order::Asc),
                             Count,
-                            facets(),
+                            facets,
                         ),
                     )?;
                     (
@@ -899,21 +927,18 @@ impl SearchIndex {
             }
         }
         let mut facet_counts = FacetCounts::new();
-        for dimension in FACETS {
-            let mut values: Vec<FacetValue> = counts
-                .get(Facet::from_path([dimension]))
-                .filter_map(|(facet, count)| {
-                    let value = facet.to_path().get(1).map(|s| s.to_string())?;
-                    Some((value, count))
-                })
+        for (dimension, counts) in FACETS.iter().zip(counts) {
+            let mut values: Vec<(Arc<str>, u64)> = counts.into_iter().collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            values.truncate(FACET_VALUES);
+            let values = values
+                .into_iter()
                 .map(|(value, count)| FacetValue {
                     label: self.facet_label(&searcher, dimension, &value, &q.lang),
-                    value,
+                    value: value.to_string(),
                     count,
                 })
                 .collect();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
-            values.truncate(FACET_VALUES);
             facet_counts.insert(dimension.to_string(), values);
         }
         Ok(SearchResults {

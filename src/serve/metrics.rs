@@ -216,8 +216,22 @@ fn catalogue_registry(state: &AppState) -> Result<Registry, String> {
         &["graph"],
     )
     .map_err(error)?;
+    let answers = IntCounterVec::new(
+        Opts::new(
+            "katalog_search_answer_cache_lookups_total",
+            "Lookups of GET /api/search answers in the answer cache, by result (hit, miss)",
+        ),
+        &["result"],
+    )
+    .map_err(error)?;
+    if let Some(search) = &state.search {
+        let (hits, misses) = search.answers().lookups();
+        answers.with_label_values(&["hit"]).inc_by(hits);
+        answers.with_label_values(&["miss"]).inc_by(misses);
+    }
     for collector in [
-        Box::new(runs.clone()) as Box<dyn prometheus::core::Collector>,
+        Box::new(answers.clone()) as Box<dyn prometheus::core::Collector>,
+        Box::new(runs.clone()),
         Box::new(durations.clone()),
         Box::new(last_run.clone()),
         Box::new(records.clone()),

@@ -815,28 +815,36 @@ impl CatalogStore {
     /// between a run's bulk load and its transaction leaves. Returns how many.
     pub fn repair(&self) -> Result<usize, StoreError> {
         let t = Terms::new();
-        let records_graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
+        // One SPARQL anti-join: it works on the store's term ids and only
+        // spells out the graphs it returns, where walking the graphs and
+        // looking each one up spells out every IRI (seconds at start-up in
+        // a store of 100,000 records).
+        let query = format!(
+            "SELECT ?g WHERE {{ GRAPH ?g {{ }} MINUS {{ GRAPH <{}> {{ ?g <{}> ?id }} }} }}",
+            ns::RECORDS_GRAPH,
+            t.record_id.as_str()
+        );
+        let failed = |e: &dyn std::fmt::Display| {
+            StoreError::Storage(StorageError::Other(
+                format!("finding interrupted harvests: {e}").into(),
+            ))
+        };
+        let results = oxigraph::sparql::SparqlEvaluator::new()
+            .parse_query(&query)
+            .map_err(|e| failed(&e))?
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| failed(&e))?;
+        let oxigraph::sparql::QueryResults::Solutions(solutions) = results else {
+            return Err(failed(&"not a SELECT"));
+        };
         let mut orphans = Vec::new();
-        for graph in self.store.named_graphs() {
-            let graph = graph?;
-            let oxigraph::model::NamedOrBlankNode::NamedNode(name) = &graph else {
-                continue;
-            };
-            if !name.as_str().starts_with(ns::RECORD_GRAPH_PREFIX) {
-                continue;
-            }
-            let has_record = self
-                .store
-                .quads_for_pattern(
-                    Some(name.as_ref().into()),
-                    Some(t.record_id.as_ref()),
-                    None,
-                    Some(records_graph),
-                )
-                .next()
-                .is_some();
-            if !has_record {
-                orphans.push(name.clone());
+        for solution in solutions {
+            let solution = solution.map_err(|e| failed(&e))?;
+            if let Some(Term::NamedNode(name)) = solution.get("g") {
+                if name.as_str().starts_with(ns::RECORD_GRAPH_PREFIX) {
+                    orphans.push(name.clone());
+                }
             }
         }
         for name in &orphans {
