@@ -680,9 +680,9 @@ async fn collect_pages(
     let mut pages = PageContext::new(&config.harvest, source.allow_private_network)?;
     pages.marks = marks;
     let location = config.location(source);
-    let collected = match source.kind {
+    match source.kind {
         crate::config::SourceKind::Rdf => {
-            return hydra::collect(
+            hydra::collect(
                 &pages,
                 &location,
                 source.format,
@@ -694,29 +694,25 @@ async fn collect_pages(
             .await
         }
         crate::config::SourceKind::Ckan => {
-            return ckan::collect(&pages, source, &location, &progress, sink).await
+            ckan::collect(&pages, source, &location, &progress, sink).await
         }
         crate::config::SourceKind::Sparql => {
-            sparql_source::collect(&pages, source, &location, &progress).await?
+            sparql_source::collect(&pages, source, &location, &progress, sink).await
         }
         crate::config::SourceKind::Fdp => {
-            fdp::collect(&pages, source, &location, &progress).await?
+            fdp::collect(&pages, source, &location, &progress, sink).await
         }
-    };
-    for page in collected {
-        sink.push(page).await?;
     }
-    Ok(())
 }
 
-/// Whether a kind's pages stand alone (each a complete description of its
-/// records, as Hydra and CKAN pages are) and are split one by one; the
-/// documents of a FAIR Data Point (a dataset's distributions are other
-/// documents) and a SPARQL endpoint's descriptions are joined first.
-fn pages_stand_alone(kind: crate::config::SourceKind) -> bool {
+/// Whether a kind's catalogue pages list records that other pages describe
+/// and type (a FAIR Data Point's catalogue, a SPARQL endpoint's catalogue
+/// description), so the run keeps the records' classes for the catalogue's
+/// validation; Hydra and CKAN pages repeat their catalogue beside its records.
+fn pages_link_records_elsewhere(kind: crate::config::SourceKind) -> bool {
     matches!(
         kind,
-        crate::config::SourceKind::Rdf | crate::config::SourceKind::Ckan
+        crate::config::SourceKind::Fdp | crate::config::SourceKind::Sparql
     )
 }
 
@@ -1000,7 +996,7 @@ pub async fn harvest_source_with(
             format!("{}/.well-known/genid/{}/", config.base_url(), source.name),
             NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name)),
             crate::store::report_iri(&run.id),
-            pages_stand_alone(source.kind),
+            pages_link_records_elsewhere(source.kind).then(stream::RecordTypes::default),
             profile,
             options.progress.clone(),
         );

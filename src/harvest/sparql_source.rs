@@ -1,6 +1,8 @@
 //! A remote SPARQL endpoint. The records are listed first, in pages
 //! (`SELECT DISTINCT ?dataset ... ORDER BY ?dataset LIMIT n OFFSET k`), and
-//! each page is described with CONSTRUCT queries bound by `VALUES ?dataset`.
+//! each page is described with CONSTRUCT queries bound by `VALUES ?dataset`;
+//! each CONSTRUCT response goes on to the run as a page as soon as it is
+//! parsed, so a run holds one listing page and one response at a time.
 //!
 //! Endpoints cap result sizes (Virtuoso's ResultSetMaxRows and the like), so:
 //! - the listing advances by the rows actually received and stops only at an
@@ -11,7 +13,7 @@
 //!   1000, 10000, ..., the usual caps);
 //! - a single record that still comes back cut fails the run.
 
-use super::{HarvestError, PageContext, ParsedPage};
+use super::{HarvestError, PageContext, PageSink, ParsedPage};
 use crate::config::{Location, SourceConfig};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -56,7 +58,8 @@ pub async fn collect(
     source: &SourceConfig,
     location: &Location,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let Location::Remote(endpoint) = location else {
         return Err(HarvestError::Internal(
             "a sparql source needs an http(s) endpoint".into(),
@@ -69,7 +72,8 @@ pub async fn collect(
         requests: 0,
         max_requests: source.max_pages(),
         suspected_cap: None,
-        parsed: Vec::new(),
+        described: 0,
+        sink,
         progress,
     };
     let listing = source
@@ -107,12 +111,12 @@ pub async fn collect(
             walk.describe(batch.to_vec()).await?;
         }
     }
-    if walk.parsed.is_empty() {
+    if walk.described == 0 {
         return Err(HarvestError::NoRecords {
             location: endpoint.to_string(),
         });
     }
-    Ok(walk.parsed)
+    Ok(())
 }
 
 struct Walk<'a> {
@@ -122,7 +126,11 @@ struct Walk<'a> {
     requests: usize,
     max_requests: usize,
     suspected_cap: Option<usize>,
-    parsed: Vec<ParsedPage>,
+    /// CONSTRUCT responses handed on.
+    described: usize,
+    /// Where each CONSTRUCT response goes as a page of its own: a batch's
+    /// records come with what they link to, so no page waits for another.
+    sink: &'a mut PageSink,
     progress: &'a AtomicUsize,
 }
 
@@ -198,11 +206,14 @@ impl Walk<'_> {
                     });
                 }
             }
-            self.parsed.push(ParsedPage {
-                location: document.location,
-                format: format.media_type().to_string(),
-                triples,
-            });
+            self.described += 1;
+            self.sink
+                .push(ParsedPage {
+                    location: document.location,
+                    format: format.media_type().to_string(),
+                    triples,
+                })
+                .await?;
             self.progress.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
