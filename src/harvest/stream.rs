@@ -126,6 +126,8 @@ pub struct PageConsumer {
     pub first: Option<(String, String)>,
     records: usize,
     progress: Option<Progress>,
+    /// An incremental run: finding no changed record is no failure.
+    changes_only: bool,
 }
 
 /// What a finished consumer hands back to the run.
@@ -170,7 +172,14 @@ impl PageConsumer {
             first: None,
             records: 0,
             progress,
+            changes_only: false,
         }
+    }
+
+    /// Marks the run incremental: it may rightly find no record.
+    pub fn changes_only(mut self, changes_only: bool) -> Self {
+        self.changes_only = changes_only;
+        self
     }
 
     /// Takes pages until the channel closes (the walk ended, well or not).
@@ -352,7 +361,7 @@ impl PageConsumer {
 
     fn sum_up(mut self, start: &str) -> Result<Consumed, HarvestError> {
         let (location, format) = self.first.clone().unwrap_or_default();
-        if self.records == 0 {
+        if self.records == 0 && !self.changes_only {
             return Err(HarvestError::NoRecords {
                 location: if location.is_empty() {
                     start.to_string()
