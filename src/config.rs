@@ -282,7 +282,21 @@ pub struct SourceConfig {
     /// priority is published, the other kept as "also published by".
     #[serde(default)]
     pub priority: i64,
+    /// Ask the source only for the records modified since the last
+    /// successful run started (`ckan`, `sparql`, and `rdf` with
+    /// `modified_since_param`). Such a run is incremental: it cannot see
+    /// deletions, so it tombstones nothing; every `full_every`-th run is full.
+    #[serde(default)]
+    pub modified_since: bool,
+    /// `rdf`: the query parameter by which the publisher filters its pages
+    /// by modification time (an RFC 3339 time is passed).
+    pub modified_since_param: Option<String>,
+    /// With `modified_since`: one run in this many is a full run (default 7).
+    pub full_every: Option<usize>,
 }
+
+/// With `modified_since`, one run in this many is full: the one that finds deletions.
+pub const DEFAULT_FULL_EVERY: usize = 7;
 
 impl SourceConfig {
     pub fn max_pages(&self) -> usize {
@@ -293,6 +307,10 @@ impl SourceConfig {
     /// API, and nothing fetches or schedules it.
     pub fn is_harvested(&self) -> bool {
         self.kind != SourceKind::Push
+    }
+
+    pub fn full_every(&self) -> usize {
+        self.full_every.unwrap_or(DEFAULT_FULL_EVERY)
     }
 }
 
@@ -565,6 +583,53 @@ impl Config {
             source.allow_private_network,
             &[Rdf, Sparql, Fdp, Ckan],
         )?;
+        // A FAIR Data Point has no query by modification time.
+        only(
+            "modified_since",
+            source.modified_since,
+            &[Rdf, Sparql, Ckan],
+        )?;
+        only(
+            "modified_since_param",
+            source.modified_since_param.is_some(),
+            &[Rdf],
+        )?;
+        if source.full_every.is_some() && !source.modified_since {
+            return Err(
+                self.value_error(at("full_every"), "applies only with modified_since = true")
+            );
+        }
+        if source.full_every == Some(0) {
+            return Err(self.value_error(at("full_every"), "must be at least 1"));
+        }
+        if source.modified_since && kind == Rdf && source.modified_since_param.is_none() {
+            return Err(self.value_error(
+                at("modified_since"),
+                "a kind = \"rdf\" source needs modified_since_param: the query parameter by which the publisher filters by modification time",
+            ));
+        }
+        if let Some(param) = &source.modified_since_param {
+            if param.is_empty() || param.contains(['&', '=', '#', '?']) {
+                return Err(self.value_error(
+                    at("modified_since_param"),
+                    format!("{param:?} is not a query parameter name"),
+                ));
+            }
+        }
+        if source.modified_since && kind == Sparql {
+            if let Some(query) = &source.dataset_query {
+                if !query.contains(crate::harvest::sparql_source::MODIFIED_SINCE) {
+                    return Err(self.value_error(
+                        at("dataset_query"),
+                        format!(
+                            "with modified_since = true it must use {} (a string literal of the day to list changes from, \"\" on full runs), e.g. FILTER(STR(?modified) >= {})",
+                            crate::harvest::sparql_source::MODIFIED_SINCE,
+                            crate::harvest::sparql_source::MODIFIED_SINCE
+                        ),
+                    ));
+                }
+            }
+        }
         if source.max_pages == Some(0) {
             return Err(self.value_error(at("max_pages"), "must be at least 1"));
         }
@@ -740,6 +805,21 @@ mod tests {
         ))
         .unwrap_err();
         assert!(err.to_string().contains("source[0].query"), "{err}");
+        let err = parse(&source("kind=\"fdp\"\nmodified_since=true")).unwrap_err();
+        assert!(
+            err.to_string().contains("source[0].modified_since"),
+            "{err}"
+        );
+        let err = parse(&source("kind=\"sparql\"\nmodified_since=true\ndataset_query=\"SELECT ?dataset WHERE { ?dataset ?p ?o }\"")).unwrap_err();
+        assert!(err.to_string().contains("$modified_since"), "{err}");
+        let err = parse(&source("modified_since=true")).unwrap_err();
+        assert!(err.to_string().contains("modified_since_param"), "{err}");
+        let err = parse(&source("kind=\"ckan\"\nfull_every=3")).unwrap_err();
+        assert!(err.to_string().contains("full_every"), "{err}");
+        assert!(parse(&source(
+            "modified_since=true\nmodified_since_param=\"since\"\nfull_every=3"
+        ))
+        .is_ok());
         let err = parse(&source("kind=\"fdp\"\nckan_api=\"action\"")).unwrap_err();
         assert!(err.to_string().contains("source[0].ckan_api"), "{err}");
         let err = parse(&source("kind=\"ckan\"\nckan_api=\"rest\"")).unwrap_err();

@@ -616,8 +616,18 @@ async fn harvest_command(
         };
         let report = harvest_source_with(config, store, &profiles, source, &options).await;
         let counts = &report.run.counts;
+        let incremental = report
+            .run
+            .modified_since
+            .map(|since| {
+                format!(
+                    ", incremental: modified since {}",
+                    since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                )
+            })
+            .unwrap_or_default();
         bar.finish_with_message(format!(
-            "{} (new {}, changed {}, unchanged {}, deleted {})",
+            "{} (new {}, changed {}, unchanged {}, deleted {}{incremental})",
             report.run.outcome.as_str(),
             counts.new,
             counts.changed,
@@ -682,6 +692,17 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
             )?,
             (RunOutcome::Guarded, Some(error)) => writeln!(out, "\nrefused: {error}")?,
             _ => {}
+        }
+        if let (Some(since), RunOutcome::Success | RunOutcome::Unchanged) =
+            (report.run.modified_since, report.run.outcome)
+        {
+            writeln!(
+                out,
+                "\n{}: incremental run (records modified since {}); records it did not see were kept, \
+                 deletions are found by the next full run (full_every)",
+                report.source,
+                since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            )?;
         }
     }
     Ok(())

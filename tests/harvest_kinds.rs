@@ -452,3 +452,328 @@ fn sparql_kind_fails_when_the_endpoint_ignores_offset() {
         "{output}"
     );
 }
+
+/// The `prov:startedAtTime` of a source's runs, oldest first.
+fn run_starts(data: &Path, config: &Path, source: &str) -> Vec<chrono::DateTime<chrono::Utc>> {
+    select(
+        data,
+        config,
+        &format!(
+            "SELECT ?started WHERE {{ GRAPH <urn:katalog:graph:runs> {{ ?r <https://w3id.org/katalog/ns#sourceName> \"{source}\" ; \
+             <http://www.w3.org/ns/prov#startedAtTime> ?started }} }} ORDER BY ?started"
+        ),
+    )
+    .iter()
+    .map(|row| {
+        let value = row.trim().trim_start_matches('"');
+        let value = &value[..value.find('"').unwrap()];
+        chrono::DateTime::parse_from_rfc3339(value)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    })
+    .collect()
+}
+
+/// Runs `katalog harvest` on an existing store, which must succeed.
+fn harvest_again(data: &Path, config: &Path) -> String {
+    let out = run(data, config, &["harvest"]);
+    assert!(out.status.success(), "{}", text(&out));
+    text(&out)
+}
+
+#[test]
+fn ckan_incremental_runs_ask_for_changes_and_tombstone_only_on_full_runs() {
+    // (number, title, metadata_modified) of the portal's packages.
+    type Packages = Vec<(usize, String, String)>;
+    let packages: std::sync::Arc<std::sync::Mutex<Packages>> =
+        std::sync::Arc::new(std::sync::Mutex::new(
+            (0..5)
+                .map(|i| (i, format!("Package {i}"), "2024-02-01T08:30:00".to_string()))
+                .collect(),
+        ));
+    let served = packages.clone();
+    let server = RawServer::start(move |request| {
+        if request.path() != "/api/3/action/package_search" {
+            return Reply::status(404);
+        }
+        let number = |key: &str, default: usize| {
+            request
+                .query(key)
+                .and_then(|r| r.parse().ok())
+                .unwrap_or(default)
+        };
+        let (rows, start) = (number("rows", 10), number("start", 0));
+        // CKAN's Solr filter `metadata_modified:[FROM TO *]`.
+        let from = request.query("fq").map(|fq| {
+            fq.trim_start_matches("metadata_modified:[")
+                .split(' ')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches('Z')
+                .to_string()
+        });
+        let matching: Packages = served
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|(_, _, modified)| from.as_ref().is_none_or(|from| modified >= from))
+            .cloned()
+            .collect();
+        let page: Vec<serde_json::Value> = matching
+            .iter()
+            .skip(start)
+            .take(rows)
+            .map(|(i, title, modified)| {
+                serde_json::json!({
+                    "id": format!("pkg-{i}"), "name": format!("package-{i}"), "title": title,
+                    "notes": "Notes", "metadata_created": "2024-01-15T10:00:00", "metadata_modified": modified,
+                    "resources": [{"id": format!("res-{i}"), "url": format!("https://files.example.org/{i}.csv"), "format": "CSV"}]
+                })
+            })
+            .collect();
+        Reply::ok(
+            "application/json",
+            serde_json::json!({"success": true, "result": {"count": matching.len(), "results": page}})
+                .to_string(),
+        )
+    });
+    let (data, config) = harvest(&format!(
+        "[[source]]\nname = \"ckanapi\"\nkind = \"ckan\"\ncountry = \"DE\"\nurl = \"{}\"\nallow_private_network = true\n\
+         ckan_api = \"action\"\npage_size = 2\nmodified_since = true\nfull_every = 2\n",
+        server.url("/")
+    ));
+    let (data, config) = (data.path(), config.as_path());
+    assert_eq!(published(data, config, "ckanapi").len(), 5);
+    let first = server.requests.lock().unwrap().len();
+    assert!(server
+        .requests
+        .lock()
+        .unwrap()
+        .iter()
+        .all(|r| r.query("fq").is_none()));
+
+    // Package 1 is edited, package 4 deleted.
+    {
+        let mut packages = packages.lock().unwrap();
+        packages[1].1 = "Package 1 edited".into();
+        packages[1].2 = "2999-01-01T00:00:00".into();
+        packages.pop();
+    }
+    let output = harvest_again(data, config);
+    assert!(output.contains("incremental run"), "{output}");
+    let since = run_starts(data, config, "ckanapi")[0];
+    let asked: Vec<Option<String>> = server.requests.lock().unwrap()[first..]
+        .iter()
+        .map(|r| r.query("fq"))
+        .collect();
+    let expected = format!(
+        "metadata_modified:[{} TO *]",
+        since.format("%Y-%m-%dT%H:%M:%SZ")
+    );
+    assert_eq!(asked, vec![Some(expected)], "one page of changes");
+    let base = server.url("");
+    assert!(ask(
+        data,
+        config,
+        &format!("ASK {{ GRAPH ?g {{ <{base}/dataset/pkg-1> <http://purl.org/dc/terms/title> \"Package 1 edited\" }} }}")
+    ));
+    // The incremental run could not see the deletion: nothing was tombstoned.
+    assert_eq!(published(data, config, "ckanapi").len(), 5);
+    assert!(ask(
+        data,
+        config,
+        "ASK { GRAPH <urn:katalog:graph:runs> { ?run <https://w3id.org/katalog/ns#modifiedSince> ?since } }"
+    ));
+
+    // full_every = 2: this run is full, and finds the deletion.
+    let second = server.requests.lock().unwrap().len();
+    let output = harvest_again(data, config);
+    assert!(!output.contains("incremental run"), "{output}");
+    assert!(server.requests.lock().unwrap()[second..]
+        .iter()
+        .all(|r| r.query("fq").is_none()));
+    let records = published(data, config, "ckanapi");
+    assert_eq!(records.len(), 4, "{records:#?}");
+    assert!(!records.iter().any(|r| r.contains("pkg-4")));
+}
+
+#[test]
+fn sparql_incremental_runs_list_changed_records_only() {
+    let base = "https://data.example.org";
+    let document = |edited: bool| {
+        let mut text = format!(
+            "{PREFIXES}<{base}/catalog> a dcat:Catalog ; dct:title \"Endpoint catalogue\"@en ; dct:modified \"2020-01-01\"^^<http://www.w3.org/2001/XMLSchema#date> .\n{}\
+             <{base}/org> a foaf:Agent ; foaf:name \"Org\" .\n",
+            datasets(base, 0..8)
+        );
+        for i in 0..8 {
+            let modified = if edited && i == 3 {
+                "2999-01-01T00:00:00Z"
+            } else {
+                "2020-01-01T00:00:00Z"
+            };
+            text.push_str(&format!(
+                "<{base}/dataset/{i}> dct:modified \"{modified}\"^^<http://www.w3.org/2001/XMLSchema#dateTime> .\n"
+            ));
+        }
+        if edited {
+            text = text
+                .replace("\"Dataset 3\"@en", "\"Dataset 3 edited\"@en")
+                .replace(
+                    &format!("<{base}/dataset/5> a dcat:Dataset"),
+                    &format!("<{base}/dataset/5> a dcat:Distribution"),
+                );
+        }
+        text
+    };
+    let store = Store::new().unwrap();
+    store
+        .load_from_slice(RdfFormat::Turtle, document(false).as_bytes())
+        .unwrap();
+    let endpoint = sparql_endpoint(store.clone());
+    let (data, config) = harvest(&format!(
+        "[[source]]\nname = \"endpoint\"\nkind = \"sparql\"\ncountry = \"NL\"\nurl = \"{}\"\nallow_private_network = true\nmodified_since = true\n",
+        endpoint.url("/sparql")
+    ));
+    let (data, config) = (data.path(), config.as_path());
+    assert_eq!(published(data, config, "endpoint").len(), 9);
+    let first = endpoint.requests.lock().unwrap().len();
+
+    // Dataset 3 is edited; dataset 5 is no longer a dataset.
+    store.clear().unwrap();
+    store
+        .load_from_slice(RdfFormat::Turtle, document(true).as_bytes())
+        .unwrap();
+    let output = harvest_again(data, config);
+    assert!(output.contains("incremental run"), "{output}");
+    let since = run_starts(data, config, "endpoint")[0] - chrono::Duration::days(1);
+    let requests = endpoint.requests.lock().unwrap()[first..].to_vec();
+    let queries: Vec<String> = requests.iter().filter_map(|r| r.form("query")).collect();
+    let filter = format!("STR(?modified) >= \"{}\"", since.format("%Y-%m-%d"));
+    let listings: Vec<&String> = queries.iter().filter(|q| q.contains("SELECT")).collect();
+    assert!(!listings.is_empty());
+    assert!(
+        listings.iter().all(|q| q.contains(&filter)),
+        "{listings:#?}"
+    );
+    // Only the changed record was described.
+    let described: Vec<&String> = queries.iter().filter(|q| q.contains("CONSTRUCT")).collect();
+    assert!(!described.is_empty());
+    assert!(
+        described
+            .iter()
+            .all(|q| q.contains(&format!("<{base}/dataset/3>")) && !q.contains("/dataset/0>")),
+        "{described:#?}"
+    );
+    assert!(ask(
+        data,
+        config,
+        &format!("ASK {{ GRAPH ?g {{ <{base}/dataset/3> <http://purl.org/dc/terms/title> \"Dataset 3 edited\"@en }} }}")
+    ));
+    // Dataset 5 was not listed, and an incremental run tombstones nothing.
+    assert_eq!(published(data, config, "endpoint").len(), 9);
+}
+
+/// A FAIR Data Point of `count` datasets, each with a distribution document.
+fn large_fdp(count: usize) -> RawServer {
+    RawServer::start(move |request| {
+        let base = format!("http://{}", request.host);
+        let body = match request.path() {
+            "/" => format!(
+                "{PREFIXES}<{base}/> a fdp:FAIRDataPoint ; dct:title \"Large FDP\" ; fdp:metadataCatalog <{base}/catalog/c1> .\n"
+            ),
+            "/catalog/c1" => {
+                let mut body = format!(
+                    "{PREFIXES}<{base}/org> a foaf:Agent ; foaf:name \"Org\" .\n\
+                     <{base}/catalog/c1> a dcat:Catalog ; dct:title \"Large catalogue\"@en ;\n\
+                     dct:description \"Every dataset\"@en ; dct:publisher <{base}/org> "
+                );
+                for i in 0..count {
+                    body.push_str(&format!("; dcat:dataset <{base}/dataset/d{i}> "));
+                }
+                body + ".\n"
+            }
+            path if path.starts_with("/dataset/") => {
+                let d = path.trim_start_matches("/dataset/");
+                format!(
+                    "{PREFIXES}<{base}/dataset/{d}> a dcat:Dataset ; dct:title \"FDP dataset {d}\"@en ;\n\
+                     dct:description \"Dataset {d}\"@en ; dct:isPartOf <{base}/catalog/c1> ;\n\
+                     dcat:distribution <{base}/distribution/{d}x> .\n"
+                )
+            }
+            path if path.starts_with("/distribution/") => {
+                let x = path.trim_start_matches("/distribution/");
+                format!(
+                    "{PREFIXES}<{base}/distribution/{x}> a dcat:Distribution ; dcat:accessURL <https://files.example.org/{x}> .\n"
+                )
+            }
+            _ => return Reply::status(404),
+        };
+        Reply::ok("text/turtle", body)
+    })
+}
+
+#[test]
+fn fdp_kind_stages_records_page_by_page() {
+    let count = 150;
+    let server = large_fdp(count);
+    let data = tempfile::tempdir().unwrap();
+    let config = data.path().join("katalog.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[harvest]\nmax_retries = 0\n\n[[source]]\nname = \"fdp\"\nkind = \"fdp\"\ncountry = \"NL\"\nurl = \"{}\"\nallow_private_network = true\nprofile = \"dcat-ap-3\"\n",
+            server.url("/")
+        ),
+    )
+    .unwrap();
+    let out = std::process::Command::new(common::katalog_bin())
+        .arg("--data-dir")
+        .arg(data.path())
+        .args(["harvest", "--config"])
+        .arg(&config)
+        .env("RUST_LOG", "katalog=info")
+        .env("NO_COLOR", "1")
+        .env_remove("KATALOG_CONFIG")
+        .env_remove("KATALOG_DATA")
+        .env_remove("HTTP_PROXY")
+        .env_remove("http_proxy")
+        .output()
+        .unwrap();
+    let output = text(&out);
+    assert!(out.status.success(), "{output}");
+    // Every 100 pages the run logs what it staged: at page 100 (the root,
+    // the catalogue, then one page per dataset with its distribution) 98
+    // datasets were already split, validated and staged while the walk went on.
+    let line = output
+        .lines()
+        .find(|l| l.contains("pages staged") && l.contains("pages=100 "))
+        .unwrap_or_else(|| panic!("no progress line at page 100: {output}"));
+    assert!(line.contains("records=98 "), "{line}");
+    let violations = select(
+        data.path(),
+        &config,
+        "SELECT ?focus ?message WHERE { GRAPH ?g { ?result <http://www.w3.org/ns/shacl#focusNode> ?focus ; \
+         <http://www.w3.org/ns/shacl#resultMessage> ?message } }",
+    );
+    assert!(
+        !violations.iter().any(|v| v.contains("(dcat:dataset)")),
+        "{violations:#?}"
+    );
+    // The datasets, the catalogue and the FDP root's triples (no DCAT record).
+    assert_eq!(
+        published(data.path(), &config, "fdp").len(),
+        count + 2,
+        "{violations:#?}"
+    );
+    // The catalogue, validated at the end, got its datasets' types: no
+    // sh:class violation for dcat:dataset, so it is published, not quarantined.
+    let base = server.url("");
+    assert!(published(data.path(), &config, "fdp").contains(&format!("<{base}/catalog/c1>")));
+    // A dataset's record holds its distribution, fetched as another document.
+    assert!(ask(
+        data.path(),
+        &config,
+        &format!("ASK {{ GRAPH ?g {{ <{base}/dataset/d120> <http://www.w3.org/ns/dcat#distribution> ?x . ?x <http://www.w3.org/ns/dcat#accessURL> <https://files.example.org/d120x> }} }}")
+    ));
+}

@@ -3,6 +3,11 @@
 //! `dcat:dataset`, `dcat:distribution`, and the `Link: <…>; rel="next"` pages
 //! of the `/page/…` children listings, each document once.
 //!
+//! Each document goes on to the run as a page when it is parsed, except
+//! that a dataset's document takes the documents it links to (its
+//! distributions) into its page: a record is whole within one page, and a
+//! run holds one page at a time whatever the FAIR Data Point's size.
+//!
 //! Only links on the FAIR Data Point's own origin are followed: a dataset's
 //! distribution or publisher elsewhere is data, not a child document.
 //!
@@ -15,7 +20,7 @@
 
 use super::fetch::ACCEPT_RDF;
 use super::hydra::PageGuard;
-use super::{HarvestError, PageContext, ParsedPage};
+use super::{HarvestError, PageContext, PageSink, ParsedPage};
 use crate::config::{Location, SourceConfig};
 use oxrdf::{NamedOrBlankNode, Term, Triple};
 use std::collections::{HashSet, VecDeque};
@@ -37,51 +42,132 @@ const CHILD_LINKS: &[&str] = &[
     "http://www.w3.org/ns/dcat#catalog",
 ];
 
+/// Documents fetched with the record document that links them (its
+/// distributions), joined into its page; further links wait in the queue.
+const GROUP_DOCUMENTS: usize = 64;
+
 pub async fn collect(
     pages: &PageContext,
     source: &SourceConfig,
     location: &Location,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let Location::Remote(root) = location else {
         return Err(HarvestError::Internal(
             "an fdp source needs an http(s) URL".into(),
         ));
     };
-    let origin = root.origin();
-    let mut guard = PageGuard::new(source.max_pages());
+    let mut walk = Walk {
+        pages,
+        source,
+        origin: root.origin(),
+        guard: PageGuard::new(source.max_pages()),
+        queued: HashSet::from([without_fragment(root)]),
+        progress,
+    };
     let mut queue: VecDeque<url::Url> = VecDeque::from([root.clone()]);
-    let mut queued: HashSet<String> = HashSet::from([without_fragment(root)]);
-    let mut parsed = Vec::new();
     while let Some(url) = queue.pop_front() {
-        guard.visit(&url)?;
-        let page = pages.fetcher.get_with(&url, ACCEPT_RDF).await?;
+        let document = walk.fetch(&url).await?;
+        let location = document.location;
+        let format = document.format;
+        let mut triples = document.triples;
+        if !describes_member(&triples) {
+            // The root, a catalogue or a listing page: a page of its own.
+            queue.extend(document.children);
+        } else {
+            // A dataset (series, service) comes with the documents it links
+            // to, its distributions, so that its record holds them as it
+            // would in one document; a page is one record's documents.
+            let mut group: VecDeque<url::Url> = document.children.into();
+            let mut joined = 0;
+            while let Some(child) = group.pop_front() {
+                if joined == GROUP_DOCUMENTS {
+                    queue.push_back(child);
+                    queue.extend(group.drain(..));
+                    break;
+                }
+                joined += 1;
+                let document = walk.fetch(&child).await?;
+                triples.extend(document.triples);
+                group.extend(document.children);
+            }
+        }
+        sink.push(ParsedPage {
+            location,
+            format,
+            triples,
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+/// One fetched FDP document: its triples (without the FDP's defaults) and
+/// the children not queued yet.
+struct Document {
+    location: String,
+    format: String,
+    triples: Vec<Triple>,
+    children: Vec<url::Url>,
+}
+
+struct Walk<'a> {
+    pages: &'a PageContext,
+    source: &'a SourceConfig,
+    origin: url::Origin,
+    guard: PageGuard,
+    /// Every document queued or fetched, without fragment: each once.
+    queued: HashSet<String>,
+    progress: &'a AtomicUsize,
+}
+
+impl Walk<'_> {
+    async fn fetch(&mut self, url: &url::Url) -> Result<Document, HarvestError> {
+        self.guard.visit(url)?;
+        let page = self.pages.fetcher.get_with(url, ACCEPT_RDF).await?;
         let next = page.next_link.clone();
-        let (document, format, triples) = pages.parse(page.document, source.format).await?;
-        let mut children: Vec<url::Url> = child_links(&triples)
+        let (document, format, triples) =
+            self.pages.parse(page.document, self.source.format).await?;
+        let mut links: Vec<url::Url> = child_links(&triples)
             .into_iter()
             .filter_map(|iri| url::Url::parse(&iri).ok())
             .collect();
-        children.extend(next);
-        for child in children {
-            if child.origin() != origin {
+        links.extend(next);
+        let mut children = Vec::new();
+        for mut child in links {
+            if child.origin() != self.origin {
                 tracing::debug!(link = %child, "not followed: outside the FAIR Data Point");
                 continue;
             }
-            if queued.insert(without_fragment(&child)) {
-                let mut child = child;
+            if self.queued.insert(without_fragment(&child)) {
                 child.set_fragment(None);
-                queue.push_back(child);
+                children.push(child);
             }
         }
-        parsed.push(ParsedPage {
+        self.progress.fetch_add(1, Ordering::Relaxed);
+        Ok(Document {
             location: document.location,
             format: format.media_type().to_string(),
-            triples: drop_defaults(triples, &origin),
-        });
-        progress.fetch_add(1, Ordering::Relaxed);
+            triples: drop_defaults(triples, &self.origin),
+            children,
+        })
     }
-    Ok(parsed)
+}
+
+/// Whether a document describes a dataset, series or data service and no
+/// catalogue: its links lead to its own parts, not to more records.
+fn describes_member(triples: &[Triple]) -> bool {
+    let typed = |class: &str| {
+        triples.iter().any(|t| {
+            t.predicate.as_str() == crate::ns::RDF_TYPE
+                && matches!(&t.object, Term::NamedNode(c) if c.as_str() == class)
+        })
+    };
+    !typed(crate::ns::DCAT_CATALOG)
+        && (typed(crate::ns::DCAT_DATASET)
+            || typed(crate::ns::DCAT_DATASET_SERIES)
+            || typed(crate::ns::DCAT_DATA_SERVICE))
 }
 
 fn without_fragment(url: &url::Url) -> String {

@@ -127,6 +127,8 @@ pub struct PageContext {
     pub max_bytes: u64,
     /// Where a paged walk notes each page it fetched.
     pub marks: PageMarks,
+    /// Set on an incremental run: ask only for what changed since then.
+    pub modified_since: Option<chrono::DateTime<Utc>>,
 }
 
 impl PageContext {
@@ -145,6 +147,7 @@ impl PageContext {
             contexts,
             max_bytes: settings.max_document_bytes,
             marks: PageMarks::default(),
+            modified_since: None,
         })
     }
 
@@ -727,6 +730,7 @@ pub async fn collect_source_from(
             progress.clone(),
             &mut sink,
             PageMarks::default(),
+            None,
         ),
     )
     .await
@@ -760,13 +764,21 @@ async fn collect_pages(
     progress: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     sink: &mut PageSink,
     marks: PageMarks,
+    modified_since: Option<chrono::DateTime<Utc>>,
 ) -> Result<(), HarvestError> {
     let mut pages = PageContext::new(&config.harvest, source.allow_private_network)?;
     pages.marks = marks;
-    let location = config.location(source);
-    let collected = match source.kind {
+    pages.modified_since = modified_since;
+    let mut location = config.location(source);
+    if let (Some(since), Some(param), crate::config::Location::Remote(url)) =
+        (modified_since, &source.modified_since_param, &mut location)
+    {
+        url.query_pairs_mut()
+            .append_pair(param, &ckan::rfc3339(since));
+    }
+    match source.kind {
         crate::config::SourceKind::Rdf => {
-            return hydra::collect(
+            hydra::collect(
                 &pages,
                 &location,
                 source.format,
@@ -778,35 +790,29 @@ async fn collect_pages(
             .await
         }
         crate::config::SourceKind::Ckan => {
-            return ckan::collect(&pages, source, &location, &progress, sink).await
+            ckan::collect(&pages, source, &location, &progress, sink).await
         }
         crate::config::SourceKind::Sparql => {
-            sparql_source::collect(&pages, source, &location, &progress).await?
+            sparql_source::collect(&pages, source, &location, &progress, sink).await
         }
         crate::config::SourceKind::Fdp => {
-            fdp::collect(&pages, source, &location, &progress).await?
+            fdp::collect(&pages, source, &location, &progress, sink).await
         }
-        crate::config::SourceKind::Push => {
-            return Err(HarvestError::Protocol {
-                location: source.name.clone(),
-                message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
-            })
-        }
-    };
-    for page in collected {
-        sink.push(page).await?;
+        crate::config::SourceKind::Push => Err(HarvestError::Protocol {
+            location: source.name.clone(),
+            message: "a kind = \"push\" source is not harvested; its records are published with PUT /api/records/{id}".into(),
+        }),
     }
-    Ok(())
 }
 
-/// Whether a kind's pages stand alone (each a complete description of its
-/// records, as Hydra and CKAN pages are) and are split one by one; the
-/// documents of a FAIR Data Point (a dataset's distributions are other
-/// documents) and a SPARQL endpoint's descriptions are joined first.
-fn pages_stand_alone(kind: crate::config::SourceKind) -> bool {
+/// Whether a kind's catalogue pages list records that other pages describe
+/// and type (a FAIR Data Point's catalogue, a SPARQL endpoint's catalogue
+/// description), so the run keeps the records' classes for the catalogue's
+/// validation; Hydra and CKAN pages repeat their catalogue beside its records.
+fn pages_link_records_elsewhere(kind: crate::config::SourceKind) -> bool {
     matches!(
         kind,
-        crate::config::SourceKind::Rdf | crate::config::SourceKind::Ckan
+        crate::config::SourceKind::Fdp | crate::config::SourceKind::Sparql
     )
 }
 
@@ -936,6 +942,69 @@ async fn later_pages_unchanged(
     Ok(true)
 }
 
+/// For a `modified_since` source: the time from which this run asks for
+/// changes (the start of the last successful run), or None when this run
+/// is full: there was no successful full run yet, or the last
+/// `full_every - 1` successful runs were incremental. Only a full run sees
+/// which records are gone, so deletions are found on those runs.
+fn incremental_since(
+    store: &CatalogStore,
+    source: &SourceConfig,
+) -> Result<Option<chrono::DateTime<Utc>>, HarvestError> {
+    use oxigraph::model::{GraphNameRef, NamedNodeRef, Term};
+    let kat = |local: &str| NamedNode::new_unchecked(ns::kat(local));
+    let graph = NamedNode::new_unchecked(ns::RUNS_GRAPH);
+    let graph = GraphNameRef::NamedNode(graph.as_ref());
+    let store = store.oxigraph();
+    let value = |run: &oxrdf::NamedOrBlankNode, predicate: NamedNodeRef<'_>| {
+        store
+            .quads_for_pattern(Some(run.as_ref()), Some(predicate), None, Some(graph))
+            .next()
+            .transpose()
+            .map(|quad| {
+                quad.and_then(|q| match q.object {
+                    Term::Literal(l) => Some(l.value().to_string()),
+                    _ => None,
+                })
+            })
+    };
+    let started = NamedNode::new_unchecked(ns::PROV_STARTED);
+    let (outcome, since_key) = (kat("outcome"), kat("modifiedSince"));
+    let name = oxrdf::Literal::from(source.name.as_str());
+    // (start, incremental) of each successful run, latest first.
+    let mut runs: Vec<(chrono::DateTime<Utc>, bool)> = Vec::new();
+    for quad in store.quads_for_pattern(
+        None,
+        Some(kat("sourceName").as_ref()),
+        Some(name.as_ref().into()),
+        Some(graph),
+    ) {
+        let run = quad.map_err(crate::store::StoreError::from)?.subject;
+        let outcome = value(&run, outcome.as_ref()).map_err(crate::store::StoreError::from)?;
+        if !matches!(outcome.as_deref(), Some("success" | "unchanged")) {
+            continue;
+        }
+        let Some(start) = value(&run, started.as_ref())
+            .map_err(crate::store::StoreError::from)?
+            .and_then(|s| chrono::DateTime::parse_from_rfc3339(&s).ok())
+        else {
+            continue;
+        };
+        let incremental = value(&run, since_key.as_ref())
+            .map_err(crate::store::StoreError::from)?
+            .is_some();
+        runs.push((start.with_timezone(&Utc), incremental));
+    }
+    runs.sort_by_key(|run| std::cmp::Reverse(run.0));
+    let Some(full) = runs.iter().position(|(_, incremental)| !incremental) else {
+        return Ok(None);
+    };
+    if full + 1 >= source.full_every() {
+        return Ok(None);
+    }
+    Ok(runs.first().map(|(start, _)| *start))
+}
+
 /// Harvests one source into the store. A failure at any step leaves the
 /// source's records as they were and is recorded as a failed run.
 pub async fn harvest_source(
@@ -982,6 +1051,7 @@ pub async fn harvest_source_with(
         report: Vec::new(),
         quality: None,
         not_modified: false,
+        modified_since: None,
     };
     let span = tracing::info_span!("harvest", source = %source.name, run = %run.id);
     let clock = std::time::Instant::now();
@@ -995,6 +1065,18 @@ pub async fn harvest_source_with(
                 .map_err(|e| HarvestError::Internal(e.to_string()))??
         };
         let reuse = state.settings.as_deref() == Some(settings.as_str());
+        // Changes only, when the source can say what changed and this is not
+        // the run that must be full (see `incremental_since`).
+        let since = if source.modified_since && reuse {
+            let store = store.clone();
+            let source = source.clone();
+            tokio::task::spawn_blocking(move || incremental_since(&store, &source))
+                .await
+                .map_err(|e| HarvestError::Internal(e.to_string()))??
+        } else {
+            None
+        };
+        run.modified_since = since;
         let location = config.location(source);
         let known = reuse
             .then(|| state.documents.get(&location.to_string()))
@@ -1004,7 +1086,8 @@ pub async fn harvest_source_with(
             .map_err(HarvestError::Client)?;
         // Paged and query-based kinds have no one document to compare;
         // an rdf source's first document is fetched conditionally.
-        let conditional = if source.kind == crate::config::SourceKind::Rdf {
+        // An incremental run asks another URL each time: nothing to compare.
+        let conditional = if source.kind == crate::config::SourceKind::Rdf && since.is_none() {
             match fetcher.fetch_conditional(&location, known).await? {
                 Conditional::NotModified
                     if !later_pages_unchanged(&fetcher, &state, &location, source.max_pages())
@@ -1090,10 +1173,11 @@ pub async fn harvest_source_with(
             format!("{}/.well-known/genid/{}/", config.base_url(), source.name),
             NamedNode::new_unchecked(format!("urn:katalog:unattached:{}", source.name)),
             crate::store::report_iri(&run.id),
-            pages_stand_alone(source.kind),
+            pages_link_records_elsewhere(source.kind).then(stream::RecordTypes::default),
             profile,
             options.progress.clone(),
-        );
+        )
+        .changes_only(since.is_some());
         // Two pages in flight at most: the one being staged and the next.
         let (sender, receiver) = tokio::sync::mpsc::channel::<ParsedPage>(1);
         let consuming = tokio::task::spawn_blocking(move || consumer.run(receiver));
@@ -1110,6 +1194,7 @@ pub async fn harvest_source_with(
                 walked.clone(),
                 &mut sink,
                 marks.clone(),
+                since,
             ),
         )
         .await;
@@ -1140,8 +1225,11 @@ pub async fn harvest_source_with(
         }
         run.validation = consumed.validation;
         run.quality = Some(consumed.quality);
-        run.location = consumed.location;
-        run.format = Some(consumed.format);
+        // An incremental run that found no change fetched no page to name.
+        if !consumed.location.is_empty() {
+            run.location = consumed.location;
+            run.format = Some(consumed.format);
+        }
         run.triples = consumed.triples;
         let staged_run = consumed.staged;
         let marks: Vec<PageMark> = marks.lock().map(|m| m.clone()).unwrap_or_default();
@@ -1155,6 +1243,7 @@ pub async fn harvest_source_with(
         let apply = ApplyOptions {
             max_delete_share: (!options.allow_mass_delete)
                 .then_some(config.harvest.max_delete_share),
+            incremental: since.is_some(),
         };
         let document_key = location.to_string();
         let priorities: HashMap<String, i64> = config
@@ -1171,7 +1260,11 @@ pub async fn harvest_source_with(
                 store.resolve_duplicates_around(&priorities, &touched)?;
                 tracing::debug!(source = %meta.name, records = touched.len(), ms = started.elapsed().as_millis() as u64, "duplicates resolved around the run's records");
             }
-            if matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged) {
+            // An incremental run's pages (other URLs) do not replace what the
+            // last full run recorded for its conditional GETs.
+            if since.is_none()
+                && matches!(staged.outcome, RunOutcome::Success | RunOutcome::Unchanged)
+            {
                 let mut state = SourceState {
                     settings: Some(settings),
                     ..Default::default()

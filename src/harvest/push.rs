@@ -134,6 +134,7 @@ fn new_run(source: &SourceConfig, location: String, format: Option<String>) -> H
         report: Vec::new(),
         quality: None,
         not_modified: false,
+        modified_since: None,
     }
 }
 

@@ -1,6 +1,8 @@
 //! A remote SPARQL endpoint. The records are listed first, in pages
 //! (`SELECT DISTINCT ?dataset ... ORDER BY ?dataset LIMIT n OFFSET k`), and
-//! each page is described with CONSTRUCT queries bound by `VALUES ?dataset`.
+//! each page is described with CONSTRUCT queries bound by `VALUES ?dataset`;
+//! each CONSTRUCT response goes on to the run as a page as soon as it is
+//! parsed, so a run holds one listing page and one response at a time.
 //!
 //! Endpoints cap result sizes (Virtuoso's ResultSetMaxRows and the like), so:
 //! - the listing advances by the rows actually received and stops only at an
@@ -11,7 +13,7 @@
 //!   1000, 10000, ..., the usual caps);
 //! - a single record that still comes back cut fails the run.
 
-use super::{HarvestError, PageContext, ParsedPage};
+use super::{HarvestError, PageContext, PageSink, ParsedPage};
 use crate::config::{Location, SourceConfig};
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -23,6 +25,45 @@ SELECT DISTINCT ?dataset WHERE {
   ?dataset a ?type .
   FILTER(isIRI(?dataset))
 }";
+
+/// The placeholder of a configured `dataset_query` for incremental runs:
+/// replaced by a string literal of the day (`"YYYY-MM-DD"`) before the last
+/// successful run started, or by `""` on a full run, so that
+/// `FILTER(STR(?modified) >= $modified_since)` lists changed records only
+/// when the run is incremental. (`$modified_since` is a SPARQL variable
+/// name, so such a query still parses as written.)
+pub const MODIFIED_SINCE: &str = "$modified_since";
+
+/// The default listing of an incremental run: the records modified since
+/// the day before the last successful run (the lexical form is compared, so
+/// `xsd:date` and `xsd:dateTime` values both work, time zones within a day
+/// of slack), and those without `dct:modified`, which cannot be ruled out.
+pub const DEFAULT_INCREMENTAL_DATASET_QUERY: &str = "PREFIX dcat: <http://www.w3.org/ns/dcat#>
+PREFIX dct: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?dataset WHERE {
+  VALUES ?type { dcat:Dataset dcat:DatasetSeries dcat:DataService dcat:Catalog }
+  ?dataset a ?type .
+  FILTER(isIRI(?dataset))
+  OPTIONAL { ?dataset dct:modified ?modified }
+  FILTER(!BOUND(?modified) || STR(?modified) >= $modified_since)
+}";
+
+/// The listing query of a run, incremental when `since` is set.
+pub fn listing_query(
+    configured: Option<&str>,
+    since: Option<chrono::DateTime<chrono::Utc>>,
+) -> String {
+    let day = since.map(|since| {
+        let day = since - chrono::Duration::days(1);
+        format!("\"{}\"", day.format("%Y-%m-%d"))
+    });
+    match (configured, day) {
+        (Some(query), Some(day)) => query.replace(MODIFIED_SINCE, &day),
+        (Some(query), None) => query.replace(MODIFIED_SINCE, "\"\""),
+        (None, Some(day)) => DEFAULT_INCREMENTAL_DATASET_QUERY.replace(MODIFIED_SINCE, &day),
+        (None, None) => DEFAULT_DATASET_QUERY.to_string(),
+    }
+}
 
 /// Each record with what it says, the blank nodes under it (two levels), and
 /// the distributions, agents, contact points and the like it links to.
@@ -56,7 +97,8 @@ pub async fn collect(
     source: &SourceConfig,
     location: &Location,
     progress: &AtomicUsize,
-) -> Result<Vec<ParsedPage>, HarvestError> {
+    sink: &mut PageSink,
+) -> Result<(), HarvestError> {
     let Location::Remote(endpoint) = location else {
         return Err(HarvestError::Internal(
             "a sparql source needs an http(s) endpoint".into(),
@@ -69,13 +111,12 @@ pub async fn collect(
         requests: 0,
         max_requests: source.max_pages(),
         suspected_cap: None,
-        parsed: Vec::new(),
+        described: 0,
+        sink,
         progress,
     };
-    let listing = source
-        .dataset_query
-        .as_deref()
-        .unwrap_or(DEFAULT_DATASET_QUERY);
+    let incremental = pages.modified_since.is_some();
+    let listing = listing_query(source.dataset_query.as_deref(), pages.modified_since);
     let page_size = source.page_size.unwrap_or(DEFAULT_PAGE_SIZE);
     let mut seen: HashSet<String> = HashSet::new();
     let mut offset = 0usize;
@@ -107,12 +148,13 @@ pub async fn collect(
             walk.describe(batch.to_vec()).await?;
         }
     }
-    if walk.parsed.is_empty() {
+    // An incremental run may rightly find nothing changed.
+    if walk.described == 0 && !incremental {
         return Err(HarvestError::NoRecords {
             location: endpoint.to_string(),
         });
     }
-    Ok(walk.parsed)
+    Ok(())
 }
 
 struct Walk<'a> {
@@ -122,7 +164,11 @@ struct Walk<'a> {
     requests: usize,
     max_requests: usize,
     suspected_cap: Option<usize>,
-    parsed: Vec<ParsedPage>,
+    /// CONSTRUCT responses handed on.
+    described: usize,
+    /// Where each CONSTRUCT response goes as a page of its own: a batch's
+    /// records come with what they link to, so no page waits for another.
+    sink: &'a mut PageSink,
     progress: &'a AtomicUsize,
 }
 
@@ -198,11 +244,14 @@ impl Walk<'_> {
                     });
                 }
             }
-            self.parsed.push(ParsedPage {
-                location: document.location,
-                format: format.media_type().to_string(),
-                triples,
-            });
+            self.described += 1;
+            self.sink
+                .push(ParsedPage {
+                    location: document.location,
+                    format: format.media_type().to_string(),
+                    triples,
+                })
+                .await?;
             self.progress.fetch_add(1, Ordering::Relaxed);
         }
         Ok(())
@@ -246,6 +295,22 @@ mod tests {
         spargebra::SparqlParser::new()
             .parse_query(&construct)
             .unwrap();
+    }
+
+    #[test]
+    fn incremental_listing_filters_by_the_day_before() {
+        let since = chrono::DateTime::parse_from_rfc3339("2024-03-01T00:30:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let listing = listing_query(None, Some(since));
+        assert!(listing.contains(">= \"2024-02-29\""), "{listing}");
+        spargebra::SparqlParser::new()
+            .parse_query(&format!("{listing}\nORDER BY ?dataset\nLIMIT 10\nOFFSET 0"))
+            .unwrap();
+        let configured = "SELECT ?dataset WHERE { ?dataset <http://purl.org/dc/terms/modified> ?m FILTER(STR(?m) >= $modified_since) }";
+        assert!(listing_query(Some(configured), None).contains(">= \"\""));
+        assert!(listing_query(Some(configured), Some(since)).contains(">= \"2024-02-29\""));
+        assert_eq!(listing_query(None, None), DEFAULT_DATASET_QUERY);
     }
 
     #[test]

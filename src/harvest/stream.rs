@@ -3,11 +3,18 @@
 //! stored), scored and staged (see [`crate::store::staging`]); only ids,
 //! hashes and tallies stay in memory between pages.
 //!
-//! Pages of a kind that stand alone (Hydra, CKAN) are split one by one.
-//! What a page says of a catalogue, and the triples no record of the page
-//! reaches, are held until the last page and merged: every page repeats its
-//! catalogue with the links to that page's datasets. A record that comes on
-//! two pages with different content is taken from the later page.
+//! Every kind's pages are split one by one (a FAIR Data Point's walk puts a
+//! dataset's distribution documents on the dataset's page; a SPARQL
+//! CONSTRUCT response describes whole records). What a page says of a
+//! catalogue, and the triples no record of the page reaches, are held until
+//! the last page and merged: every page repeats its catalogue with the links
+//! to that page's datasets. A record that comes on two pages with different
+//! content is taken from the later page.
+//!
+//! A FAIR Data Point's or SPARQL endpoint's catalogue page lists datasets
+//! that other pages describe: the classes of the records staged so far are
+//! kept (IRI and class only) so that a held catalogue is validated with the
+//! `rdf:type` of the records it links to, as it would be in one document.
 
 use super::record::RecordKind;
 use super::split::InternedDocument;
@@ -20,15 +27,70 @@ use oxrdf::{NamedNode, Triple};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-/// Records validated and staged together when a joined source is split.
-const BATCH: usize = 2000;
-
 /// A record held until the last page: a catalogue, or the unattached remainder.
 struct Held {
     kind: RecordKind,
     minted: bool,
     triples: Vec<Triple>,
     linked_types: Vec<Triple>,
+}
+
+/// The classes of the records staged so far, by IRI (see the module note).
+#[derive(Default)]
+pub struct RecordTypes {
+    classes: Vec<NamedNode>,
+    of: HashMap<String, Vec<u16>>,
+}
+
+impl RecordTypes {
+    fn note(&mut self, graph: &super::RecordGraph) {
+        let rdf_type = crate::ns::RDF_TYPE;
+        for triple in &graph.triples {
+            if triple.predicate.as_str() != rdf_type
+                || !matches!(&triple.subject, oxrdf::NamedOrBlankNode::NamedNode(n) if *n == graph.resource)
+            {
+                continue;
+            }
+            let oxrdf::Term::NamedNode(class) = &triple.object else {
+                continue;
+            };
+            let index = match self.classes.iter().position(|c| c == class) {
+                Some(i) => i,
+                None if self.classes.len() < usize::from(u16::MAX) => {
+                    self.classes.push(class.clone());
+                    self.classes.len() - 1
+                }
+                None => continue,
+            };
+            let classes = self
+                .of
+                .entry(graph.resource.as_str().to_string())
+                .or_default();
+            if !classes.contains(&(index as u16)) {
+                classes.push(index as u16);
+            }
+        }
+    }
+
+    /// `rdf:type` triples of the noted records among the objects of `triples`.
+    fn linked(&self, resource: &NamedNode, triples: &[Triple]) -> Vec<Triple> {
+        let rdf_type = NamedNode::new_unchecked(crate::ns::RDF_TYPE);
+        let mut linked = Vec::new();
+        for triple in triples {
+            let oxrdf::Term::NamedNode(object) = &triple.object else {
+                continue;
+            };
+            if object == resource {
+                continue;
+            }
+            for &class in self.of.get(object.as_str()).into_iter().flatten() {
+                if let Some(class) = self.classes.get(usize::from(class)) {
+                    linked.push(Triple::new(object.clone(), rdf_type.clone(), class.clone()));
+                }
+            }
+        }
+        linked
+    }
 }
 
 /// Validation counts over the whole run.
@@ -49,10 +111,10 @@ pub struct PageConsumer {
     genid_base: String,
     unattached: NamedNode,
     report: NamedNode,
-    stand_alone: bool,
+    /// Kept for kinds whose catalogue pages do not type the records they list.
+    record_types: Option<RecordTypes>,
     /// The profile, and whether stored verdicts may be reused.
     profile: Option<(Arc<Profile>, bool)>,
-    joined: InternedDocument,
     held: HashMap<String, Held>,
     held_order: Vec<String>,
     tally: Tally,
@@ -64,6 +126,8 @@ pub struct PageConsumer {
     pub first: Option<(String, String)>,
     records: usize,
     progress: Option<Progress>,
+    /// An incremental run: finding no changed record is no failure.
+    changes_only: bool,
 }
 
 /// What a finished consumer hands back to the run.
@@ -86,7 +150,7 @@ impl PageConsumer {
         genid_base: String,
         unattached: NamedNode,
         report: NamedNode,
-        stand_alone: bool,
+        record_types: Option<RecordTypes>,
         profile: Option<(Arc<Profile>, bool)>,
         progress: Option<Progress>,
     ) -> Self {
@@ -96,9 +160,8 @@ impl PageConsumer {
             genid_base,
             unattached,
             report,
-            stand_alone,
+            record_types,
             profile,
-            joined: InternedDocument::default(),
             held: HashMap::new(),
             held_order: Vec::new(),
             tally: Tally::default(),
@@ -109,7 +172,14 @@ impl PageConsumer {
             first: None,
             records: 0,
             progress,
+            changes_only: false,
         }
+    }
+
+    /// Marks the run incremental: it may rightly find no record.
+    pub fn changes_only(mut self, changes_only: bool) -> Self {
+        self.changes_only = changes_only;
+        self
     }
 
     /// Takes pages until the channel closes (the walk ended, well or not).
@@ -127,13 +197,6 @@ impl PageConsumer {
         self.pages += 1;
         if self.first.is_none() {
             self.first = Some((page.location.clone(), page.format.clone()));
-        }
-        if !self.stand_alone {
-            self.triples += page.triples.len();
-            for triple in &page.triples {
-                self.joined.add(triple.as_ref());
-            }
-            return Ok(());
         }
         let mut document = InternedDocument::default();
         for triple in &page.triples {
@@ -170,6 +233,9 @@ impl PageConsumer {
                     }
                 }
             } else {
+                if let Some(types) = &mut self.record_types {
+                    types.note(&graph);
+                }
                 records.push(PreparedRecord::new(&self.source, graph));
             }
         }
@@ -219,25 +285,49 @@ impl PageConsumer {
         Ok(())
     }
 
+    /// For kinds whose pages link records described elsewhere: the held
+    /// records (catalogues, the remainder) are split again together, so that
+    /// what one document would attach to a catalogue (an FDP root that the
+    /// catalogue `dct:isPartOf`) is attached to it, and each gets the classes
+    /// of the staged records it links to.
+    fn finish_resplit(mut self, types: RecordTypes, start: &str) -> Result<Consumed, HarvestError> {
+        let mut document = InternedDocument::default();
+        let mut minted = HashSet::new();
+        for key in std::mem::take(&mut self.held_order) {
+            let Some(held) = self.held.remove(&key) else {
+                continue;
+            };
+            if held.minted {
+                minted.insert(key);
+            }
+            for triple in &held.triples {
+                document.add(triple.as_ref());
+            }
+        }
+        document.dedup();
+        let split = document.split(&self.genid_base, self.unattached.clone());
+        let mut records = Vec::with_capacity(split.len());
+        for i in 0..split.len() {
+            let Some(mut graph) = split.record(i) else {
+                continue;
+            };
+            graph.minted |= minted.contains(graph.resource.as_str());
+            let linked = types.linked(&graph.resource, &graph.triples);
+            let mut seen: HashSet<Triple> = graph.linked_types.iter().cloned().collect();
+            graph
+                .linked_types
+                .extend(linked.into_iter().filter(|t| seen.insert(t.clone())));
+            records.push(PreparedRecord::new(&self.source, graph));
+        }
+        drop(split);
+        self.handle(records)?;
+        self.sum_up(start)
+    }
+
     /// Splits what was joined, stages the held records, and sums up.
     pub fn finish(mut self, start: &str) -> Result<Consumed, HarvestError> {
-        if !self.stand_alone && !self.joined.is_empty() {
-            let mut joined = std::mem::take(&mut self.joined);
-            if self.pages > 1 {
-                joined.dedup();
-            }
-            self.triples = joined.len();
-            let split = joined.split(&self.genid_base, self.unattached.clone());
-            let mut batch = Vec::with_capacity(BATCH);
-            for i in 0..split.len() {
-                if let Some(graph) = split.record(i) {
-                    batch.push(PreparedRecord::new(&self.source, graph));
-                }
-                if batch.len() >= BATCH {
-                    self.handle(std::mem::take(&mut batch))?;
-                }
-            }
-            self.handle(batch)?;
+        if let Some(types) = self.record_types.take() {
+            return self.finish_resplit(types, start);
         }
         let held: Vec<PreparedRecord> = std::mem::take(&mut self.held_order)
             .into_iter()
@@ -266,8 +356,12 @@ impl PageConsumer {
             })
             .collect();
         self.handle(held)?;
+        self.sum_up(start)
+    }
+
+    fn sum_up(mut self, start: &str) -> Result<Consumed, HarvestError> {
         let (location, format) = self.first.clone().unwrap_or_default();
-        if self.records == 0 {
+        if self.records == 0 && !self.changes_only {
             return Err(HarvestError::NoRecords {
                 location: if location.is_empty() {
                     start.to_string()

@@ -74,6 +74,7 @@ pub(crate) fn last_run(store: &Store, source: &str) -> Result<Value, ServeError>
                OPTIONAL {{ ?run kat:quarantined ?quarantined }}
                OPTIONAL {{ ?run kat:error ?error }}
                OPTIONAL {{ ?run kat:notModified ?not_modified }}
+               OPTIONAL {{ ?run kat:modifiedSince ?modified_since }}
                OPTIONAL {{ ?run kat:reusedVerdicts ?reused }}
                OPTIONAL {{ ?run kat:profile ?profile ; kat:checked ?checked ; kat:conforming ?conforming ;
                                kat:withWarnings ?with_warnings ; kat:withViolations ?with_violations }}
@@ -96,6 +97,7 @@ pub(crate) fn last_run(store: &Store, source: &str) -> Result<Value, ServeError>
         "failed",
         "quarantined",
         "error",
+        "modified_since",
     ] {
         run.insert(key.to_string(), text(row.get(key)));
     }

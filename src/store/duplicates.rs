@@ -817,6 +817,7 @@ ex:shared a dcat:Dataset ; dct:title "Shared by IRI, as SE has it" .
             error: None,
             validation: None,
             not_modified: false,
+            modified_since: None,
             report: Vec::new(),
             quality: None,
         };

@@ -100,6 +100,9 @@ pub struct ApplyOptions {
     /// The mass-delete guard: the largest share (0..=1) of the source's live
     /// records the run may tombstone. None: no guard.
     pub max_delete_share: Option<f64>,
+    /// The run asked only for records modified since a time: the records it
+    /// did not see are not gone, so it tombstones nothing.
+    pub incremental: bool,
 }
 
 /// Why a record version is held back: its validation report (the triples of
@@ -190,6 +193,9 @@ pub struct HarvestRun {
     /// True when the source answered 304 Not Modified (or its file is as it
     /// was): the run cost requests only and touched no record.
     pub not_modified: bool,
+    /// Set when the run was incremental: it asked the source only for the
+    /// records modified since this time, and tombstoned nothing.
+    pub modified_since: Option<DateTime<Utc>>,
 }
 
 /// A run's validation, per source: how many records were checked, how they
@@ -1798,6 +1804,14 @@ fn run_quads(t: &Terms, source: &SourceMeta, run: &HarvestRun) -> Vec<Quad> {
             g.clone(),
         ));
     }
+    if let Some(since) = run.modified_since {
+        quads.push(Quad::new(
+            node.clone(),
+            kat("modifiedSince"),
+            datetime(since),
+            g.clone(),
+        ));
+    }
     if let Some(error) = &run.error {
         quads.push(Quad::new(
             node.clone(),
@@ -1867,6 +1881,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
             report: Vec::new(),
             quality: None,
             not_modified: false,
+            modified_since: None,
         }
     }
 
@@ -1966,6 +1981,7 @@ ex:b a dcat:Dataset ; dct:title "Diabetes"@nb ; dct:temporal [ dcat:startDate "2
              <https://example.no/cat> a dcat:Catalog .\n";
         let guard = ApplyOptions {
             max_delete_share: Some(0.5),
+            ..Default::default()
         };
         let mut r2 = run("r2");
         store

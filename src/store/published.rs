@@ -414,6 +414,7 @@ mod tests {
             report: Vec::new(),
             quality: None,
             not_modified: false,
+            modified_since: None,
         };
         let source = SourceMeta {
             name: "no".into(),

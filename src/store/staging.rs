@@ -557,7 +557,7 @@ impl StagedRun {
     ) -> Result<Option<PathBuf>, StoreError> {
         let mut deleted: Vec<String> = Vec::new();
         for (id, stored) in &self.existing {
-            if !stored.deleted && !self.seen.contains_key(id) {
+            if !options.incremental && !stored.deleted && !self.seen.contains_key(id) {
                 if stored.counted {
                     self.counts.deleted += 1;
                 }
@@ -927,6 +927,7 @@ mod tests {
                 &mut r2,
                 &ApplyOptions {
                     max_delete_share: Some(0.5),
+                    ..Default::default()
                 },
             )
             .unwrap();
