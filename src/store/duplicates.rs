@@ -208,27 +208,8 @@ impl CatalogStore {
     }
 
     fn write_priorities(&self, links: &Links, value: &str) -> Result<(), StoreError> {
-        let t = Terms::new();
-        let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
-        let graph = GraphNameRef::NamedNode(t.runs_graph.as_ref());
         let mut tx = self.store.start_transaction()?;
-        let old: Vec<Quad> = tx
-            .quads_for_pattern(
-                Some(subject.as_ref().into()),
-                Some(links.priorities.as_ref()),
-                None,
-                Some(graph),
-            )
-            .collect::<Result<_, _>>()?;
-        for quad in &old {
-            tx.remove(quad);
-        }
-        tx.insert(&Quad::new(
-            subject,
-            links.priorities.clone(),
-            Literal::from(value),
-            GraphName::NamedNode(t.runs_graph.clone()),
-        ));
+        replace_priorities(&mut tx, links, &Terms::new(), value)?;
         tx.commit()?;
         Ok(())
     }
@@ -583,25 +564,7 @@ impl CatalogStore {
             }
         }
         if remember {
-            let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
-            let runs = GraphNameRef::NamedNode(t.runs_graph.as_ref());
-            let old: Vec<Quad> = tx
-                .quads_for_pattern(
-                    Some(subject.as_ref().into()),
-                    Some(links.priorities.as_ref()),
-                    None,
-                    Some(runs),
-                )
-                .collect::<Result<_, _>>()?;
-            for quad in &old {
-                tx.remove(quad);
-            }
-            tx.insert(&Quad::new(
-                subject,
-                links.priorities.clone(),
-                Literal::from(priorities_fingerprint(priorities)),
-                GraphName::NamedNode(t.runs_graph.clone()),
-            ));
+            replace_priorities(&mut tx, links, t, &priorities_fingerprint(priorities))?;
         }
         tx.commit()?;
         if resolution.updated > 0 {
@@ -747,6 +710,35 @@ impl CatalogStore {
         }
         Ok(keys)
     }
+}
+
+/// Records, inside `tx`, the priorities the store's duplicates are now
+/// resolved under (replacing the earlier record).
+fn replace_priorities(
+    tx: &mut oxigraph::store::Transaction<'_>,
+    links: &Links,
+    t: &Terms,
+    value: &str,
+) -> Result<(), StoreError> {
+    let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
+    let old: Vec<Quad> = tx
+        .quads_for_pattern(
+            Some(subject.as_ref().into()),
+            Some(links.priorities.as_ref()),
+            None,
+            Some(GraphNameRef::NamedNode(t.runs_graph.as_ref())),
+        )
+        .collect::<Result<_, _>>()?;
+    for quad in &old {
+        tx.remove(quad);
+    }
+    tx.insert(&Quad::new(
+        subject,
+        links.priorities.clone(),
+        Literal::from(value),
+        GraphName::NamedNode(t.runs_graph.clone()),
+    ));
+    Ok(())
 }
 
 #[cfg(test)]
