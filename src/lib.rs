@@ -9,6 +9,7 @@
 pub mod config;
 pub mod harvest;
 pub mod index;
+pub mod memory;
 pub mod ns;
 pub mod profiles;
 pub mod quality;

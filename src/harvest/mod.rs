@@ -1260,6 +1260,8 @@ pub async fn harvest_source_with(
                 store.resolve_duplicates_around(&priorities, &touched)?;
                 tracing::debug!(source = %meta.name, records = touched.len(), ms = started.elapsed().as_millis() as u64, "duplicates resolved around the run's records");
             }
+            drop(touched);
+            crate::memory::release_free_heap();
             // An incremental run's pages (other URLs) do not replace what the
             // last full run recorded for its conditional GETs.
             if since.is_none()

@@ -126,17 +126,43 @@ fn searchable(kind: Option<RecordKind>) -> Option<&'static str> {
     }
 }
 
-/// Digest of the published records the index should hold.
-fn store_digest(records: &[&PublishedRecord]) -> String {
-    let mut hasher = Sha256::new();
-    for record in records {
+/// Digest of the published records the index should hold: a sum of
+/// per-record hashes, so the records may be visited in any order.
+#[derive(Default)]
+struct StoreDigest {
+    sum: u128,
+    records: usize,
+}
+
+impl StoreDigest {
+    fn add(&mut self, record: &PublishedRecord) {
+        let mut hasher = Sha256::new();
         hasher.update(record.id.as_bytes());
         hasher.update(b" ");
         hasher.update(record.hash.as_bytes());
-        hasher.update(b"\n");
+        let bytes = hasher.finalize();
+        let mut head = [0u8; 16];
+        head.copy_from_slice(&bytes[..16]);
+        self.sum = self.sum.wrapping_add(u128::from_le_bytes(head));
+        self.records += 1;
     }
-    hex::encode(&hasher.finalize()[..16])
+
+    fn finish(&self) -> String {
+        format!("{:032x}-{}", self.sum, self.records)
+    }
 }
+
+/// A content hash as the sync compares it: 64 bits (a collision between a
+/// record's old and new hash is a 2^-64 chance).
+fn fingerprint(hash: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::hash::DefaultHasher::new();
+    hash.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// Records whose documents are built and handed to the writer at once.
+const SYNC_CHUNK: usize = 1024;
 
 /// Writer heap: enough for fast bulk indexing, small next to the store.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
@@ -319,8 +345,8 @@ impl SearchIndex {
         self.sync(store, profiles).map(Some)
     }
 
-    /// The (id, content hash) of every document in the index.
-    fn indexed(&self) -> Result<HashMap<String, String>, IndexError> {
+    /// The id and content-hash fingerprint of every document in the index.
+    fn indexed(&self) -> Result<HashMap<Box<str>, u64>, IndexError> {
         let searcher = self.reader.searcher();
         let mut out = HashMap::new();
         let (mut id, mut hash) = (String::new(), String::new());
@@ -341,7 +367,7 @@ impl SearchIndex {
                     .and_then(|a| hashes.ord_to_str(h, &mut hash).map(|b| a && b))
                     .map_err(|e| IndexError::Internal(e.to_string()))?;
                 if found {
-                    out.insert(id.clone(), hash.clone());
+                    out.insert(id.as_str().into(), fingerprint(&hash));
                 }
             }
         }
@@ -387,13 +413,10 @@ impl SearchIndex {
         // The token before the records: a change made while this sync reads
         // writes a newer token, so this commit is not taken for current.
         let token = store.ensure_state_token()?;
-        let records = store.published_records()?;
-        let wanted: Vec<&PublishedRecord> = records
-            .iter()
-            .filter(|r| searchable(r.kind).is_some())
-            .collect();
-        let digest = store_digest(&wanted);
-        let indexed = if rebuild {
+        // The store's published records are visited one at a time and the
+        // index's (id, hash) pairs kept as fingerprints: at a million records
+        // holding both lists whole cost most of a gigabyte.
+        let mut indexed = if rebuild {
             HashMap::new()
         } else {
             self.indexed()?
@@ -402,76 +425,61 @@ impl SearchIndex {
             rebuilt: rebuild,
             ..Default::default()
         };
-        let mut changes: Vec<&PublishedRecord> = Vec::new();
-        for record in &wanted {
-            match indexed.get(&record.id) {
-                Some(hash) if *hash == record.hash => report.unchanged += 1,
-                Some(_) => {
-                    report.replaced += 1;
-                    changes.push(record);
-                }
-                None => {
-                    report.added += 1;
-                    changes.push(record);
-                }
-            }
+        let mut digest = StoreDigest::default();
+        let mut writer: Option<tantivy::IndexWriter<TantivyDocument>> = None;
+        if rebuild {
+            let w = self.index.writer(WRITER_HEAP)?;
+            w.delete_all_documents()?;
+            writer = Some(w);
         }
-        let published: std::collections::HashSet<&str> =
-            wanted.iter().map(|r| r.id.as_str()).collect();
-        let gone: Vec<&String> = indexed
-            .keys()
-            .filter(|id| !published.contains(String::as_str(id)))
-            .collect();
-        report.deleted = gone.len();
+        let mut changes: Vec<PublishedRecord> = Vec::with_capacity(SYNC_CHUNK);
+        store.each_published_record(|record| -> Result<(), IndexError> {
+            if searchable(record.kind).is_none() {
+                return Ok(());
+            }
+            digest.add(&record);
+            match indexed.remove(record.id.as_str()) {
+                Some(hash) if hash == fingerprint(&record.hash) => {
+                    report.unchanged += 1;
+                    return Ok(());
+                }
+                Some(_) => report.replaced += 1,
+                None => report.added += 1,
+            }
+            changes.push(record);
+            if changes.len() >= SYNC_CHUNK {
+                let w = match writer.as_mut() {
+                    Some(w) => w,
+                    None => writer.insert(self.index.writer(WRITER_HEAP)?),
+                };
+                self.add_documents(w, store, profiles, &changes, !rebuild)?;
+                changes.clear();
+            }
+            Ok(())
+        })?;
+        // What is left of the index's list is no longer published.
+        report.deleted = indexed.len();
+        let documents = digest.records;
+        let digest = digest.finish();
         let current = state_matches(self.state()?, &digest, &token, &self.vocab);
         if !report.changed() && current {
             return Ok(report);
         }
-
-        let mut writer: tantivy::IndexWriter<TantivyDocument> = self.index.writer(WRITER_HEAP)?;
-        if rebuild {
-            writer.delete_all_documents()?;
-        }
-        for id in &gone {
+        let mut writer = match writer {
+            Some(w) => w,
+            None => self.index.writer(WRITER_HEAP)?,
+        };
+        self.add_documents(&mut writer, store, profiles, &changes, !rebuild)?;
+        drop(changes);
+        for id in indexed.keys() {
             writer.delete_term(Term::from_field_text(self.fields.id, id));
         }
-        // Documents are built in parallel (store reads, summaries, labels),
-        // a chunk at a time so memory stays bounded; the writer indexes them
-        // on its own threads.
-        use rayon::prelude::*;
-        for chunk in changes.chunks(1024) {
-            let documents: Vec<TantivyDocument> = chunk
-                .par_iter()
-                .map(|record| -> Result<TantivyDocument, IndexError> {
-                    let triples = store.record_triples(&record.id)?;
-                    let origin = RecordOrigin {
-                        id: &record.id,
-                        source: &record.source,
-                        country: &record.country,
-                        profile: profiles.0.get(&record.source).map(String::as_str),
-                        kind: searchable(record.kind).unwrap_or("dataset"),
-                    };
-                    let summary = summarise(&origin, &record.resource, &triples);
-                    Ok(build_document(
-                        &summary,
-                        &record.hash,
-                        &self.fields,
-                        &self.vocab,
-                    ))
-                })
-                .collect::<Result<_, _>>()?;
-            for (record, document) in chunk.iter().zip(documents) {
-                if !rebuild {
-                    writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
-                }
-                writer.add_document(document)?;
-            }
-        }
+        drop(indexed);
         let state = IndexState {
             format: INDEX_FORMAT,
             vocabulary: self.vocab.fingerprint(),
             store: digest,
-            documents: wanted.len(),
+            documents,
             synced_at: chrono::Utc::now().to_rfc3339(),
             store_token: Some(token),
         };
@@ -481,6 +489,7 @@ impl SearchIndex {
         prepared.set_payload(&payload);
         prepared.commit()?;
         writer.wait_merging_threads()?;
+        crate::memory::release_free_heap();
         self.reader.reload()?;
         self.answers.invalidate();
         if let Ok(mut names) = self.publisher_names.write() {
@@ -488,6 +497,47 @@ impl SearchIndex {
         }
         self.warm();
         Ok(report)
+    }
+
+    /// Builds the documents of `records` (in parallel: store reads,
+    /// summaries, labels) and hands them to the writer, which indexes them
+    /// on its own threads. `replace`: delete an older document of each id first.
+    fn add_documents(
+        &self,
+        writer: &mut tantivy::IndexWriter<TantivyDocument>,
+        store: &CatalogStore,
+        profiles: &SourceProfiles,
+        records: &[PublishedRecord],
+        replace: bool,
+    ) -> Result<(), IndexError> {
+        use rayon::prelude::*;
+        let documents: Vec<TantivyDocument> = records
+            .par_iter()
+            .map(|record| -> Result<TantivyDocument, IndexError> {
+                let triples = store.record_triples(&record.id)?;
+                let origin = RecordOrigin {
+                    id: &record.id,
+                    source: &record.source,
+                    country: &record.country,
+                    profile: profiles.0.get(&record.source).map(String::as_str),
+                    kind: searchable(record.kind).unwrap_or("dataset"),
+                };
+                let summary = summarise(&origin, &record.resource, &triples);
+                Ok(build_document(
+                    &summary,
+                    &record.hash,
+                    &self.fields,
+                    &self.vocab,
+                ))
+            })
+            .collect::<Result<_, _>>()?;
+        for (record, document) in records.iter().zip(documents) {
+            if replace {
+                writer.delete_term(Term::from_field_text(self.fields.id, &record.id));
+            }
+            writer.add_document(document)?;
+        }
+        Ok(())
     }
 
     /// One record's summary, by id.

@@ -1118,24 +1118,41 @@ impl CatalogStore {
     }
 
     /// Every published record with its source, country, kind and content
-    /// hash: what the search index must hold.
+    /// hash: what the search index must hold. Sorted by id; holds them all
+    /// in memory (a few hundred bytes each): syncs over large stores use
+    /// [`CatalogStore::each_published_record`].
     pub fn published_records(&self) -> Result<Vec<PublishedRecord>, StoreError> {
+        let mut out = Vec::new();
+        self.each_published_record(|record| {
+            out.push(record);
+            Ok::<_, StoreError>(())
+        })?;
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(out)
+    }
+
+    /// Calls `visit` with every published record, one at a time, in the
+    /// store's order, from one snapshot: memory stays flat however many
+    /// records there are. Stops at the first error `visit` returns.
+    pub fn each_published_record<E: From<StoreError>>(
+        &self,
+        mut visit: impl FnMut(PublishedRecord) -> Result<(), E>,
+    ) -> Result<(), E> {
         let t = Terms::new();
         let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
-        let mut out = Vec::new();
         for quad in self.store.quads_for_pattern(
             None,
             Some(t.state.as_ref()),
             Some(TermRef::Literal(Literal::from(PUBLISHED).as_ref())),
             Some(graph),
         ) {
-            let quad = quad?;
+            let quad = quad.map_err(StoreError::from)?;
             let mut record = PublishedRecord::default();
             for value in
                 self.store
                     .quads_for_pattern(Some(quad.subject.as_ref()), None, None, Some(graph))
             {
-                let value = value?;
+                let value = value.map_err(StoreError::from)?;
                 match &value.object {
                     Term::Literal(l) if value.predicate == t.record_id => {
                         record.id = l.value().to_string()
@@ -1159,11 +1176,10 @@ impl CatalogStore {
                 }
             }
             if !record.id.is_empty() {
-                out.push(record);
+                visit(record)?;
             }
         }
-        out.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(out)
+        Ok(())
     }
 
     /// The triples of a record's published version, literals as harvested.

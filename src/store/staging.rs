@@ -42,10 +42,10 @@ use std::path::{Path, PathBuf};
 /// Records moved into the store per transaction when a run commits.
 pub const CHUNK: usize = 2000;
 
-/// The bulk load of a run's new records: threads, memory target (Oxigraph's
-/// rough figure, megabytes) and the quads handed to it at once, one full
-/// batch per thread (Oxigraph's batch is memory * 1000 / threads quads), so
-/// that each call makes one set of SST files.
+/// The bulk load of a run's new records: threads and memory target
+/// (Oxigraph's rough figure, megabytes; its batch is memory * 1000 / threads
+/// quads, and each batch makes one set of SST files). The quads are streamed
+/// to the loader, which holds the only copy of a batch.
 ///
 /// Each batch becomes one more file in level 0 of each of RocksDB's column
 /// families when the load is ingested. Measured at 100k Hydra datasets
@@ -57,7 +57,6 @@ pub const CHUNK: usize = 2000;
 /// one being read is what the memory bound allows.
 const BULK_THREADS: usize = 1;
 const BULK_MEMORY_MB: usize = 1000;
-const BULK_BATCH_QUADS: usize = BULK_MEMORY_MB * 1000 / BULK_THREADS;
 
 /// The staging directory of a store at `path`: its sibling `<name>.staging`.
 pub fn dir_beside(path: &Path) -> PathBuf {
@@ -260,12 +259,12 @@ impl CatalogStore {
             .and_then(|bytes| {
                 serde_json::from_slice(&bytes).map_err(|e| staging_error(&plan_path, e))
             })?;
-        let mut reader = StagedReader::open(path)?;
+        let reader = StagedReader::open(path)?;
         let source = reader.source.clone();
         let run_node = super::run_iri(&reader.run_id);
         let existing = stored_records(&self.store, &t, &source.iri())?;
         // An id staged n times: only its last version is applied.
-        let mut skip: HashMap<String, u64> = plan["repeated"]
+        let skip: HashMap<String, u64> = plan["repeated"]
             .as_object()
             .map(|o| {
                 o.iter()
@@ -283,67 +282,34 @@ impl CatalogStore {
         // in bounded transactions, chunk by chunk.
         let now = Utc::now();
         let started = std::time::Instant::now();
+        let mut fresh = FreshQuads {
+            reader,
+            skip,
+            existing: &existing,
+            t: &t,
+            source: &source,
+            run: &run_node,
+            now,
+            pending: Vec::new().into_iter(),
+            done: false,
+            touched: Vec::new(),
+            loaded: 0,
+            changed: 0,
+        };
         let mut loader = self
             .store
             .bulk_loader()
             .with_num_threads(BULK_THREADS)
             .with_max_memory_size_in_megabytes(BULK_MEMORY_MB);
-        let mut batch: Vec<Quad> = Vec::new();
-        let mut loaded = 0usize;
-        let mut changed = 0usize;
-        let mut chunk = Vec::with_capacity(CHUNK);
-        let mut touched: Vec<NamedNode> = Vec::new();
-        loop {
-            let next = reader.next_record()?;
-            let done = next.is_none();
-            if let Some(record) = next {
-                if let Some(left) = skip.get_mut(&record.id) {
-                    if *left > 0 {
-                        *left -= 1;
-                        continue;
-                    }
-                }
-                chunk.push(record);
-            }
-            if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
-                let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
-                touched.extend(
-                    plan.fresh
-                        .iter()
-                        .chain(&plan.updated)
-                        .map(|r| super::record_iri(&r.id)),
-                );
-                touched.extend(
-                    plan.quarantined
-                        .iter()
-                        .map(|(r, _)| super::record_iri(&r.id)),
-                );
-                for record in plan.fresh.drain(..) {
-                    batch.extend(super::content_quads(record));
-                    batch.extend(super::new_record_quads(
-                        &t,
-                        &source,
-                        &run_node,
-                        record,
-                        now,
-                        super::PUBLISHED,
-                    ));
-                    loaded += 1;
-                }
-                // Written after the bulk load, in a second pass: a store
-                // in memory allows no transaction while a load is open.
-                changed += plan.updated.len() + plan.quarantined.len();
-                chunk.clear();
-            }
-            if batch.len() >= BULK_BATCH_QUADS || (done && !batch.is_empty()) {
-                loader.load_quads(batch.drain(..))?;
-            }
-            if done {
-                break;
-            }
-        }
-        drop(batch);
+        loader.load_ok_quads::<StoreError, StoreError>(&mut fresh)?;
         loader.commit()?;
+        let FreshQuads {
+            mut touched,
+            loaded,
+            changed,
+            ..
+        } = fresh;
+        crate::memory::release_free_heap();
         if changed > 0 {
             let mut reader = StagedReader::open(path)?;
             let mut skip = second_skip;
@@ -418,6 +384,99 @@ impl CatalogStore {
             self.write_plan(&t, &source, &run_node, &plan, Utc::now(), None)?;
         }
         Ok(touched)
+    }
+}
+
+/// The quads of a staged run's new records, read from its staging file a
+/// few records at a time, for the bulk loader, which cuts them into its own
+/// batches: nothing beside the loader's batch is held. Counts what it sees:
+/// the records it loaded, those left for the second pass (updated,
+/// quarantined) and every record the run touched.
+struct FreshQuads<'a> {
+    reader: StagedReader,
+    /// Ids staged n times: the first n-1 versions are skipped.
+    skip: HashMap<String, u64>,
+    existing: &'a HashMap<String, StoredRecord>,
+    t: &'a Terms,
+    source: &'a SourceMeta,
+    run: &'a NamedNode,
+    now: DateTime<Utc>,
+    pending: std::vec::IntoIter<Quad>,
+    done: bool,
+    touched: Vec<NamedNode>,
+    loaded: usize,
+    changed: usize,
+}
+
+/// Records classified at once while feeding the bulk loader: small, so the
+/// quads waiting to be handed over stay a few MB.
+const FRESH_CHUNK: usize = 64;
+
+impl FreshQuads<'_> {
+    fn refill(&mut self) -> Result<(), StoreError> {
+        let mut chunk = Vec::with_capacity(FRESH_CHUNK);
+        while chunk.len() < FRESH_CHUNK {
+            let Some(record) = self.reader.next_record()? else {
+                self.done = true;
+                break;
+            };
+            if let Some(left) = self.skip.get_mut(&record.id) {
+                if *left > 0 {
+                    *left -= 1;
+                    continue;
+                }
+            }
+            chunk.push(record);
+        }
+        let (plan, _) = RunPlan::of_records(self.existing, &chunk);
+        self.touched.extend(
+            plan.fresh
+                .iter()
+                .chain(&plan.updated)
+                .map(|r| super::record_iri(&r.id)),
+        );
+        self.touched.extend(
+            plan.quarantined
+                .iter()
+                .map(|(r, _)| super::record_iri(&r.id)),
+        );
+        // Written after the bulk load, in a second pass: a store in memory
+        // allows no transaction while a load is open.
+        self.changed += plan.updated.len() + plan.quarantined.len();
+        let mut quads = Vec::new();
+        for record in &plan.fresh {
+            quads.extend(super::content_quads(record));
+            quads.extend(super::new_record_quads(
+                self.t,
+                self.source,
+                self.run,
+                record,
+                self.now,
+                super::PUBLISHED,
+            ));
+            self.loaded += 1;
+        }
+        self.pending = quads.into_iter();
+        Ok(())
+    }
+}
+
+impl Iterator for FreshQuads<'_> {
+    type Item = Result<Quad, StoreError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(quad) = self.pending.next() {
+                return Some(Ok(quad));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(e) = self.refill() {
+                self.done = true;
+                return Some(Err(e));
+            }
+        }
     }
 }
 
