@@ -124,6 +124,11 @@ enum Command {
         /// source's records (the mass-delete guard); requires --source
         #[arg(long, requires = "sources")]
         allow_mass_delete: bool,
+        /// Read every source whole, also those with modified_since = true:
+        /// records a source no longer lists are tombstoned now, not at the
+        /// next scheduled full run (full_every)
+        #[arg(long)]
+        full: bool,
     },
     /// Validate RDF documents against a profile or a shapes graph
     ///
@@ -229,6 +234,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             config,
             sources,
             allow_mass_delete,
+            full,
         } => {
             let config = load_config(&config)?;
             let dir = data_dir(cli.data_dir.as_deref(), &config);
@@ -238,7 +244,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 &store,
                 &dir,
                 &sources,
-                allow_mass_delete,
+                RunOptions {
+                    allow_mass_delete,
+                    full,
+                    ..RunOptions::default()
+                },
             ))
         }
         Command::Reindex { config } => {
@@ -566,7 +576,7 @@ async fn harvest_command(
     store: &CatalogStore,
     data_dir: &Path,
     names: &[String],
-    allow_mass_delete: bool,
+    requested: RunOptions,
 ) -> Result<ExitCode> {
     let profiles = Profiles::default();
     let mut selected = Vec::new();
@@ -610,9 +620,8 @@ async fn harvest_command(
         bar.enable_steady_tick(Duration::from_millis(120));
         let stage = bar.clone();
         let options = RunOptions {
-            allow_mass_delete,
-            run_id: None,
             progress: Some(Arc::new(move |message: String| stage.set_message(message))),
+            ..requested.clone()
         };
         let report = harvest_source_with(config, store, &profiles, source, &options).await;
         let counts = &report.run.counts;
@@ -699,7 +708,7 @@ fn print_summary(reports: &[SourceReport]) -> std::io::Result<()> {
             writeln!(
                 out,
                 "\n{}: incremental run (records modified since {}); records it did not see were kept, \
-                 deletions are found by the next full run (full_every)",
+                 deletions are found by the next full run (full_every, or katalog harvest --full)",
                 report.source,
                 since.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
             )?;

@@ -278,7 +278,9 @@ fn fdp_kind_walks_the_tree_and_drops_generated_defaults() {
                 format!(
                     "{PREFIXES}<{base}/dataset/{d}> a dcat:Dataset ; dct:title \"FDP dataset {d}\"@en ;\n\
                      dct:isPartOf <{base}/catalog/c1> ; dct:publisher <https://ror.example.org/01> ;\n\
-                     dcat:distribution <{base}/distribution/{d}x> .\n{}",
+                     dcat:distribution <{base}/distribution/{d}x> {} .\n{}",
+                    // d2 and d3 share one more distribution.
+                    if d == "d1" { String::new() } else { format!(", <{base}/distribution/shared>") },
                     defaults(&format!("{base}/dataset/{d}"))
                 )
             }
@@ -301,6 +303,14 @@ fn fdp_kind_walks_the_tree_and_drops_generated_defaults() {
     let records = published(data.path(), &config, "fdp");
     assert_eq!(records.len(), 4, "{records:#?}"); // c1, d1, d2, d3
     let base = server.url("");
+    // A distribution two datasets share is in both records (fetched once).
+    for d in ["d2", "d3"] {
+        assert!(ask(
+            data.path(),
+            &config,
+            &format!("ASK {{ GRAPH ?g {{ <{base}/dataset/{d}> <http://www.w3.org/ns/dcat#distribution> <{base}/distribution/shared> . <{base}/distribution/shared> <http://www.w3.org/ns/dcat#accessURL> <https://files.example.org/shared> }} }}")
+        ), "{d} lacks the shared distribution");
+    }
     // The distributions (their own documents) are inside the dataset records.
     assert!(ask(
         data.path(),
@@ -595,6 +605,20 @@ fn ckan_incremental_runs_ask_for_changes_and_tombstone_only_on_full_runs() {
     let records = published(data, config, "ckanapi");
     assert_eq!(records.len(), 4, "{records:#?}");
     assert!(!records.iter().any(|r| r.contains("pkg-4")));
+
+    // The next run would be incremental again; --full makes it full now.
+    packages.lock().unwrap().pop();
+    let third = server.requests.lock().unwrap().len();
+    let output = run(data, config, &["harvest", "--full"]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}");
+    assert!(!stdout.contains("incremental run"), "{stdout}");
+    assert!(server.requests.lock().unwrap()[third..]
+        .iter()
+        .all(|r| r.query("fq").is_none()));
+    let records = published(data, config, "ckanapi");
+    assert_eq!(records.len(), 3, "{records:#?}");
+    assert!(!records.iter().any(|r| r.contains("pkg-3")));
 }
 
 #[test]

@@ -65,6 +65,7 @@ pub async fn collect(
         guard: PageGuard::new(source.max_pages()),
         queued: HashSet::from([without_fragment(root)]),
         progress,
+        parts: SharedParts::default(),
     };
     let mut queue: VecDeque<url::Url> = VecDeque::from([root.clone()]);
     while let Some(url) = queue.pop_front() {
@@ -80,6 +81,7 @@ pub async fn collect(
             // to, its distributions, so that its record holds them as it
             // would in one document; a page is one record's documents.
             let mut group: VecDeque<url::Url> = document.children.into();
+            let mut known: Vec<String> = document.known;
             let mut joined = 0;
             while let Some(child) = group.pop_front() {
                 if joined == GROUP_DOCUMENTS {
@@ -89,9 +91,20 @@ pub async fn collect(
                 }
                 joined += 1;
                 let document = walk.fetch(&child).await?;
+                walk.parts.keep(
+                    without_fragment(&child),
+                    &document.triples,
+                    &document.children,
+                    &document.known,
+                );
                 triples.extend(document.triples);
                 group.extend(document.children);
+                known.extend(document.known);
             }
+            // Parts fetched already for an earlier record (a distribution two
+            // datasets share) are joined from memory: each document is
+            // fetched once, and each record still holds all of its parts.
+            walk.parts.join_known(known, &mut triples);
         }
         sink.push(ParsedPage {
             location,
@@ -110,6 +123,62 @@ struct Document {
     format: String,
     triples: Vec<Triple>,
     children: Vec<url::Url>,
+    /// Links on the FAIR Data Point to documents queued or fetched already.
+    known: Vec<String>,
+}
+
+/// The documents last joined into a record as its parts (distributions),
+/// by URL, so that a part linked from another record later is joined there
+/// too without fetching it again. Bounded: the oldest are forgotten first.
+#[derive(Default)]
+struct SharedParts {
+    documents: std::collections::HashMap<String, PartDocument>,
+    order: VecDeque<String>,
+}
+
+struct PartDocument {
+    triples: Vec<Triple>,
+    links: Vec<String>,
+}
+
+/// Part documents remembered (a distribution document is a few dozen triples).
+const SHARED_PARTS: usize = 4096;
+
+impl SharedParts {
+    fn keep(&mut self, url: String, triples: &[Triple], children: &[url::Url], known: &[String]) {
+        let links = children
+            .iter()
+            .map(without_fragment)
+            .chain(known.iter().cloned())
+            .collect();
+        let part = PartDocument {
+            triples: triples.to_vec(),
+            links,
+        };
+        if self.documents.insert(url.clone(), part).is_none() {
+            self.order.push_back(url);
+        }
+        while self.order.len() > SHARED_PARTS {
+            if let Some(old) = self.order.pop_front() {
+                self.documents.remove(&old);
+            }
+        }
+    }
+
+    /// Adds the remembered parts among `links` (and their own parts) to `triples`.
+    fn join_known(&self, links: Vec<String>, triples: &mut Vec<Triple>) {
+        let mut pending = links;
+        let mut joined: HashSet<String> = HashSet::new();
+        while let Some(link) = pending.pop() {
+            if joined.len() >= GROUP_DOCUMENTS || !joined.insert(link.clone()) {
+                continue;
+            }
+            if let Some(part) = self.documents.get(&link) {
+                triples.extend(part.triples.iter().cloned());
+                pending.extend(part.links.iter().cloned());
+            }
+        }
+    }
 }
 
 struct Walk<'a> {
@@ -120,6 +189,7 @@ struct Walk<'a> {
     /// Every document queued or fetched, without fragment: each once.
     queued: HashSet<String>,
     progress: &'a AtomicUsize,
+    parts: SharedParts,
 }
 
 impl Walk<'_> {
@@ -135,14 +205,18 @@ impl Walk<'_> {
             .collect();
         links.extend(next);
         let mut children = Vec::new();
+        let mut known = Vec::new();
         for mut child in links {
             if child.origin() != self.origin {
                 tracing::debug!(link = %child, "not followed: outside the FAIR Data Point");
                 continue;
             }
-            if self.queued.insert(without_fragment(&child)) {
+            let key = without_fragment(&child);
+            if self.queued.insert(key.clone()) {
                 child.set_fragment(None);
                 children.push(child);
+            } else {
+                known.push(key);
             }
         }
         self.progress.fetch_add(1, Ordering::Relaxed);
@@ -151,6 +225,7 @@ impl Walk<'_> {
             format: format.media_type().to_string(),
             triples: drop_defaults(triples, &self.origin),
             children,
+            known,
         })
     }
 }

@@ -883,6 +883,9 @@ pub struct RunOptions {
     /// A steward confirmed that this run may remove more than
     /// `harvest.max_delete_share` of the source's records.
     pub allow_mass_delete: bool,
+    /// A full run even where `modified_since` would list changes only: the
+    /// source is read whole, so records it no longer lists are tombstoned.
+    pub full: bool,
     /// The run's id, when the caller announced it before the run (the HTTP trigger).
     pub run_id: Option<String>,
     pub progress: Option<Progress>,
@@ -1067,7 +1070,7 @@ pub async fn harvest_source_with(
         let reuse = state.settings.as_deref() == Some(settings.as_str());
         // Changes only, when the source can say what changed and this is not
         // the run that must be full (see `incremental_since`).
-        let since = if source.modified_since && reuse {
+        let since = if source.modified_since && reuse && !options.full {
             let store = store.clone();
             let source = source.clone();
             tokio::task::spawn_blocking(move || incremental_since(&store, &source))

@@ -29,6 +29,9 @@ pub struct TriggerParams {
     /// `harvest.max_delete_share` of the source's records.
     #[serde(default)]
     allow_mass_delete: bool,
+    /// A full run even where `modified_since` would list changes only.
+    #[serde(default)]
+    full: bool,
 }
 
 /// The configured token whose hash is the presented token's, if any. Every
@@ -159,6 +162,7 @@ pub async fn trigger(
     tracing::info!(source = %name, run = %run_id, token = %token.name, "harvest triggered over HTTP");
     let options = RunOptions {
         allow_mass_delete: params.allow_mass_delete,
+        full: params.full,
         run_id: Some(run_id.clone()),
         progress: None,
     };
