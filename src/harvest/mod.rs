@@ -909,11 +909,22 @@ pub fn new_run_id(source: &str) -> String {
 }
 
 /// What the verdicts and validators of a source's runs depend on: a stored
-/// verdict or validator is reused only while this is the same.
+/// verdict or validator is reused only while this is the same. The profile
+/// counts by name and by the digest of its files ([`crate::profiles::digest`]),
+/// so a run after the profile (or one of its shape files) changed fetches
+/// every document again, even one that would answer 304, and validates every
+/// record against the new profile.
 fn harvest_settings(source: &SourceConfig) -> String {
+    let profile = match source.profile.as_deref() {
+        None => "-".to_string(),
+        Some(name) => match crate::profiles::digest(name) {
+            Ok(digest) => format!("{name}@{digest}"),
+            // Unknown: the run fails when it compiles the profile.
+            Err(_) => name.to_string(),
+        },
+    };
     format!(
-        "profile={};format={:?};katalog={}",
-        source.profile.as_deref().unwrap_or("-"),
+        "profile={profile};format={:?};katalog={}",
         source.format,
         env!("CARGO_PKG_VERSION")
     )
