@@ -135,6 +135,37 @@ fn parse_turtle(path: &str, text: &str) -> Result<Vec<Triple>, String> {
         .map_err(|e| format!("{path}: {e}"))
 }
 
+/// A digest (SHA-256, hex) of everything a built-in profile's verdicts
+/// depend on: its manifest, shape files and background vocabularies as
+/// embedded. A harvest compares it with the one a source's stored verdicts
+/// were made with, so editing a shape file re-validates the source's records.
+pub fn digest(name: &str) -> Result<String, ProfileError> {
+    use sha2::{Digest, Sha256};
+    let manifest = manifest(name)?;
+    let mut hasher = Sha256::new();
+    let paths = std::iter::once(format!("shapes/{name}/profile.toml"))
+        .chain(manifest.files.iter().map(|file| format!("shapes/{file}")))
+        .chain(
+            manifest
+                .background
+                .iter()
+                .map(|file| format!("vocab/{file}")),
+        );
+    for path in paths {
+        let text = embedded(&path).unwrap_or_default();
+        // Lengths first, so no two lists of files hash alike.
+        for part in [path.as_bytes(), text.as_bytes()] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part);
+        }
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect())
+}
+
 /// Compiles a built-in profile.
 pub fn compile(name: &str) -> Result<Profile, ProfileError> {
     let manifest = manifest(name)?;
@@ -204,6 +235,20 @@ mod tests {
                 profile.shapes.warnings()
             );
         }
+    }
+
+    #[test]
+    fn digests_name_each_profile_and_are_stable() {
+        let names = names();
+        let digests: Vec<String> = names
+            .iter()
+            .map(|name| digest(name).unwrap_or_else(|e| panic!("{e}")))
+            .collect();
+        assert!(digests.iter().all(|d| d.len() == 64), "{digests:?}");
+        let distinct: std::collections::HashSet<&String> = digests.iter().collect();
+        assert_eq!(distinct.len(), names.len(), "{digests:?}");
+        assert_eq!(digest(&names[0]).ok(), Some(digests[0].clone()));
+        assert!(digest("dcat-ap-9").is_err());
     }
 
     #[test]

@@ -93,6 +93,7 @@ pub async fn read_interned(
         settings,
         InternedDocument::default,
         |document, triple| document.add(triple),
+        |document, triple| document.add_lenient(triple),
         InternedDocument::append,
     )
     .await
@@ -187,6 +188,7 @@ pub async fn read_data_graph(
         settings,
         || DataGraphBuilder::new(None),
         |builder, triple| builder.add(triple),
+        |builder, triple| builder.add_lenient(triple),
         DataGraphBuilder::append,
     )
     .await?;
@@ -921,6 +923,11 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
     /// first and the last dataset (so between pieces), anonymous valid ones,
     /// and `late` written wherever the caller puts it, near the end.
     fn large_document(late: &str) -> String {
+        large_document_of(20_000, late)
+    }
+
+    /// `count` datasets, with `late` before the last hundred.
+    fn large_document_of(count: usize, late: &str) -> String {
         let mut doc = String::from(
             "@prefix dcat: <http://www.w3.org/ns/dcat#> .\n\
              @prefix dct: <http://purl.org/dc/terms/> .\n\
@@ -928,7 +935,6 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
              @prefix ex: <http://example.org/> .\n\
              ex:first a dcat:Dataset ; dct:title \"first\" ; dcat:distribution _:shared .\n",
         );
-        let count = 20_000;
         for i in 0..count {
             if i == count - 100 {
                 doc.push_str(late);
@@ -1044,6 +1050,60 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
         checked_both_ways(&large_document(
             "# a comment. <http://example.org/c> a <http://www.w3.org/ns/dcat#Dataset> .\n",
         ));
+    }
+
+    /// Large enough that windows after the first are read by the lenient parser.
+    const MANY_WINDOWS: usize = 60_000;
+
+    #[test]
+    fn windows_read_leniently_get_the_same_report() {
+        let doc = large_document_of(MANY_WINDOWS, "");
+        assert!(doc.len() > 2 * crate::harvest::parallel::WINDOW_BYTES);
+        checked_both_ways(&doc);
+        // A backslash, or a line break in a literal, has its window read strictly.
+        checked_both_ways(&large_document_of(
+            MANY_WINDOWS,
+            "ex:x a dcat:Dataset ; dct:title \"a \\\"quoted\\\" title\" ; \
+             dct:description \"\"\"two\nlines\"\"\"@en .\n",
+        ));
+    }
+
+    #[test]
+    fn an_invalid_iri_or_language_tag_late_in_a_large_document_is_named_with_its_line() {
+        for late in [
+            "<http://exa mple.org/> a dcat:Dataset .\n",
+            "ex:x dct:title \"x\"@toolongtagname .\n",
+            "ex:x dct:title \"x\"^^<http://example.org/a b> .\n",
+        ] {
+            let doc = large_document_of(MANY_WINDOWS, late);
+            let line = 1 + doc
+                .lines()
+                .position(|l| l == late.trim_end())
+                .expect("the late line");
+            assert!(
+                doc.lines().take(line).map(|l| l.len() + 1).sum::<usize>()
+                    > 2 * crate::harvest::parallel::WINDOW_BYTES,
+                "the bad line is in a window read leniently"
+            );
+            let mut file = tempfile::Builder::new()
+                .suffix(".ttl")
+                .tempfile()
+                .expect("temp file");
+            file.write_all(doc.as_bytes()).expect("write");
+            let path = file.path().to_str().expect("utf-8 path").to_string();
+            let runtime = tokio::runtime::Runtime::new().expect("runtime");
+            let error = runtime
+                .block_on(read_data_graph(&path, &HarvestConfig::default()))
+                .expect_err("invalid RDF")
+                .to_string();
+            assert!(error.contains(&format!("line {line}")), "{error}");
+            assert!(error.contains(&path), "{error}");
+            let error = runtime
+                .block_on(read_interned(&path, &HarvestConfig::default()))
+                .expect_err("invalid RDF")
+                .to_string();
+            assert!(error.contains(&format!("line {line}")), "{error}");
+        }
     }
 
     #[test]

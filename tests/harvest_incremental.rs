@@ -749,3 +749,91 @@ async fn cross_source_duplicates_publish_once_by_priority() {
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(common::value(&rows[0], "title"), "Dataset 4 (edited)");
 }
+
+/// Graphs outside the quarantine holding a title of `dataset`: where it is published.
+fn public_graphs_with_title(data: &Path, config: &str, dataset: &str) -> usize {
+    let n = sparql_value(
+        data,
+        config,
+        &format!(
+            "SELECT (COUNT(DISTINCT ?g) AS ?n) WHERE {{ GRAPH ?g {{ <{dataset}> \
+             <http://purl.org/dc/terms/title> ?t }} \
+             FILTER(!STRSTARTS(STR(?g), \"urn:katalog:quarantine:\")) }}"
+        ),
+    );
+    n.parse().unwrap_or_else(|_| panic!("count {n:?}"))
+}
+
+#[test]
+fn a_changed_profile_revalidates_unchanged_records() {
+    let server = CondServer::start();
+    server.set("/cat.ttl", catalogue(1..=10, &[]), Some("\"v1\""), None);
+    let data = tempfile::tempdir().unwrap();
+    let source = format!(
+        "[[source]]\nname = \"src\"\ncountry = \"NO\"\nurl = \"{}\"\nallow_private_network = true\n",
+        server.url("/cat.ttl")
+    );
+    let lenient = write_config(data.path(), &source);
+    let run = |config: &str| {
+        let out = katalog(data.path(), &["harvest", "--config", config]);
+        assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+        out
+    };
+    let violating = "https://example.org/d5";
+
+    // No profile: every dataset is published, d5 and d10 included.
+    run(&lenient);
+    assert_eq!(published(data.path(), &lenient, "src"), 10);
+    assert_eq!(
+        public_graphs_with_title(data.path(), &lenient, violating),
+        1
+    );
+    server.take_hits();
+
+    // The same document (it would answer 304) under DCAT-AP 3: d5 and d10
+    // violate it, so they are withdrawn and quarantined.
+    let strict = write_config(data.path(), &format!("{source}profile = \"dcat-ap-3\"\n"));
+    let out = run(&strict);
+    let hits = server.take_hits();
+    assert_eq!(hits.len(), 1, "{hits:?}");
+    assert_eq!(
+        (hits[0].status, hits[0].if_none_match.as_deref()),
+        (200, None),
+        "the document is fetched again in full"
+    );
+    assert_eq!(column(&out, "src", 7), "2", "quarantined: {}", stdout(&out));
+    assert_eq!(
+        column(&out, "src", 10),
+        "0",
+        "no verdict reused: {}",
+        stdout(&out)
+    );
+    assert_eq!(published(data.path(), &strict, "src"), 8);
+    assert_eq!(public_graphs_with_title(data.path(), &strict, violating), 0);
+    let quarantined = sparql_value(
+        data.path(),
+        &strict,
+        &format!(
+            "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ <{violating}> \
+             <http://purl.org/dc/terms/title> ?t }} \
+             FILTER(STRSTARTS(STR(?g), \"urn:katalog:quarantine:\")) }}"
+        ),
+    );
+    assert_eq!(quarantined, "1");
+
+    // The next run with the same profile: 304, every verdict stands.
+    let out = run(&strict);
+    assert_eq!(column(&out, "src", 1), "unchanged", "{}", stdout(&out));
+    assert_eq!(server.take_hits()[0].status, 304);
+    assert_eq!(published(data.path(), &strict, "src"), 8);
+
+    // And back: without the profile, d5 and d10 are published again.
+    let lenient = write_config(data.path(), &source);
+    run(&lenient);
+    assert_eq!(server.take_hits()[0].status, 200);
+    assert_eq!(published(data.path(), &lenient, "src"), 10);
+    assert_eq!(
+        public_graphs_with_title(data.path(), &lenient, violating),
+        1
+    );
+}

@@ -351,12 +351,15 @@ pub async fn fold_document<S: Send + 'static>(
 /// Turtle or N-Triples file is parsed in parallel pieces (see [`parallel`]),
 /// each folded by `each` into a state made by `make`, and the pieces merged
 /// in document order by `merge`. Anything else, or a file that cannot be
-/// split safely, is folded as by [`fold_document`].
+/// split safely, is folded as by [`fold_document`]. `each_lenient` folds
+/// the triples of windows read by the lenient parser, checking each term
+/// new to the state (see [`parallel`]'s notes; false: not valid).
 pub async fn fold_document_in_parallel<S: Send + 'static>(
     location: &str,
     settings: &crate::config::HarvestConfig,
     make: impl Fn() -> S + Send + Sync + 'static,
     each: impl Fn(&mut S, TripleRef<'_>) + Send + Sync + 'static,
+    each_lenient: impl Fn(&mut S, TripleRef<'_>) -> bool + Send + Sync + 'static,
     merge: impl Fn(&mut S, S) + Send + 'static,
 ) -> Result<(String, S), HarvestError> {
     let remote =
@@ -370,7 +373,9 @@ pub async fn fold_document_in_parallel<S: Send + 'static>(
     let path = std::path::PathBuf::from(location);
     let limit = settings.max_document_bytes;
     tokio::task::spawn_blocking(move || {
-        if let Some(folded) = fold_file_in_parallel(&path, limit, &make, &each, merge)? {
+        if let Some(folded) =
+            fold_file_in_parallel(&path, limit, &make, &each, &each_lenient, merge)?
+        {
             return Ok(folded);
         }
         fold_file(&path, limit, make(), |state, triple| {
@@ -390,6 +395,7 @@ fn fold_file_in_parallel<S: Send>(
     limit: u64,
     make: &(impl Fn() -> S + Sync),
     each: &(impl Fn(&mut S, TripleRef<'_>) + Sync),
+    each_lenient: parallel::LenientFold<'_, S>,
     merge: impl FnMut(&mut S, S),
 ) -> Result<Option<(String, S)>, HarvestError> {
     use std::io::Read;
@@ -423,6 +429,7 @@ fn fold_file_in_parallel<S: Send>(
         None,
         make,
         each,
+        Some(each_lenient),
         merge,
     )
     .map_err(io_error)?;
@@ -905,11 +912,22 @@ pub fn new_run_id(source: &str) -> String {
 }
 
 /// What the verdicts and validators of a source's runs depend on: a stored
-/// verdict or validator is reused only while this is the same.
+/// verdict or validator is reused only while this is the same. The profile
+/// counts by name and by the digest of its files ([`crate::profiles::digest`]),
+/// so a run after the profile (or one of its shape files) changed fetches
+/// every document again, even one that would answer 304, and validates every
+/// record against the new profile.
 fn harvest_settings(source: &SourceConfig) -> String {
+    let profile = match source.profile.as_deref() {
+        None => "-".to_string(),
+        Some(name) => match crate::profiles::digest(name) {
+            Ok(digest) => format!("{name}@{digest}"),
+            // Unknown: the run fails when it compiles the profile.
+            Err(_) => name.to_string(),
+        },
+    };
     format!(
-        "profile={};format={:?};katalog={}",
-        source.profile.as_deref().unwrap_or("-"),
+        "profile={profile};format={:?};katalog={}",
         source.format,
         env!("CARGO_PKG_VERSION")
     )

@@ -27,6 +27,19 @@
 //!   resolve to something else than itself: not trusted. (An IRI that is
 //!   relative does not parse without a base: not trusted either.)
 //!
+//! Lenient windows: checking every IRI and language tag as it is read is a
+//! large part of parsing, and most of a document's IRIs repeat. So, when the
+//! caller can check terms itself ([`fold_in_windows`]'s `lenient`), every
+//! window after the first is parsed by oxttl's lenient parser and each
+//! distinct term is checked once by the caller, as it is first interned. A
+//! window is only read leniently when it holds no backslash (the lenient parser
+//! also accepts escapes a strict one refuses, which no term shows
+//! afterwards); the first window never is, so its declarations are checked.
+//! If a term fails its check, the window is parsed again strictly, and if
+//! that fails too the document is left to the caller's strict parse, which
+//! reports the error with its line: the verdict and the errors are those of
+//! a strict parse.
+//!
 //! Blank-node labels are kept as written (not renamed), so `_:x` in two
 //! pieces is the same node; `[]` and collections get fresh unique ids.
 
@@ -55,11 +68,17 @@ pub fn splittable(format: RdfFormat) -> bool {
     matches!(format, RdfFormat::Turtle | RdfFormat::NTriples)
 }
 
-/// Reads `reader` (which starts with `first`, already read) window by
-/// window, each parsed in parallel pieces folded by `each` into states made
-/// by `make`, and merged in document order into one state by `merge`. `None`
-/// when the document cannot be split safely or does not parse (see the
-/// module notes); reading errors are returned as they are.
+/// Folds a triple of a lenient parse into a state; false when one of its
+/// terms is new to the state and not valid RDF (see the module notes).
+pub type LenientFold<'f, S> = &'f (dyn Fn(&mut S, TripleRef<'_>) -> bool + Sync);
+
+/// Reads `reader` window by window, each parsed in parallel pieces folded by
+/// `each` into states made by `make`, and merged in document order into one
+/// state by `merge`. With `lenient`, windows after the first are parsed
+/// leniently and folded by it (see the module notes). `None` when the
+/// document cannot be split safely or does not parse (see the module
+/// notes); reading errors are returned as they are.
+#[allow(clippy::too_many_arguments)]
 pub fn fold_in_windows<S: Send>(
     mut reader: impl Read,
     window_bytes: usize,
@@ -67,12 +86,18 @@ pub fn fold_in_windows<S: Send>(
     base: Option<&str>,
     make: impl Fn() -> S + Sync,
     each: impl Fn(&mut S, TripleRef<'_>) + Sync,
+    lenient: Option<LenientFold<'_, S>>,
     mut merge: impl FnMut(&mut S, S),
 ) -> std::io::Result<Option<S>> {
     let mut state: Option<S> = None;
     let mut buffer: Vec<u8> = Vec::with_capacity(window_bytes + CUT_SEARCH_BYTES);
     // The prefixes and base the first window's statements were read with.
     let mut declared: Option<Declarations> = None;
+    let strict = |state: &mut S, triple: TripleRef<'_>| {
+        each(state, triple);
+        true
+    };
+    let mut first = true;
     loop {
         let at_end = fill(&mut reader, &mut buffer, window_bytes)?;
         let cut = if at_end {
@@ -83,16 +108,17 @@ pub fn fold_in_windows<S: Send>(
                 None => return Ok(None),
             }
         };
-        let Some((pieces, after)) = parse_window(
-            &buffer[..cut],
-            format,
-            base,
-            declared.as_ref(),
-            &make,
-            &each,
-        ) else {
+        let window = &buffer[..cut];
+        let parse = |mode: Mode, each: &(dyn Fn(&mut S, TripleRef<'_>) -> bool + Sync)| {
+            parse_window(window, format, base, declared.as_ref(), mode, &make, each)
+        };
+        let leniently = lenient
+            .filter(|_| !first && !window.contains(&b'\\'))
+            .and_then(|lenient| parse(Mode::Lenient, lenient));
+        let Some((pieces, after)) = leniently.or_else(|| parse(Mode::Strict, &strict)) else {
             return Ok(None);
         };
+        first = false;
         declared = declared.or(after);
         for piece in pieces {
             match state.as_mut() {
@@ -114,10 +140,28 @@ fn fill(reader: &mut impl Read, buffer: &mut Vec<u8>, len: usize) -> std::io::Re
     Ok((read as u64) < wanted)
 }
 
+/// How a window is parsed (see the module notes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Strict,
+    Lenient,
+}
+
 /// A parser for a window: the first reads its own declarations, later ones
 /// start with those the first ended with.
 fn turtle_parser(base: Option<&str>, declared: Option<&Declarations>) -> Option<TurtleParser> {
+    turtle_parser_in(Mode::Strict, base, declared)
+}
+
+fn turtle_parser_in(
+    mode: Mode,
+    base: Option<&str>,
+    declared: Option<&Declarations>,
+) -> Option<TurtleParser> {
     let mut parser = TurtleParser::new();
+    if mode == Mode::Lenient {
+        parser = parser.lenient();
+    }
     let base = declared.map_or(base, |d| d.base.as_deref());
     if let Some(base) = base {
         parser = parser.with_base_iri(base).ok()?;
@@ -178,25 +222,32 @@ fn statement_end(
 }
 
 /// The window parsed in pieces; with the declarations the first piece ended
-/// with (for Turtle), or `None` when not trusted.
+/// with (for Turtle), or `None` when not trusted (or `each` refused a triple).
 fn parse_window<S: Send>(
     window: &[u8],
     format: RdfFormat,
     base: Option<&str>,
     declared: Option<&Declarations>,
+    mode: Mode,
     make: &(impl Fn() -> S + Sync),
-    each: &(impl Fn(&mut S, TripleRef<'_>) + Sync),
+    each: &(dyn Fn(&mut S, TripleRef<'_>) -> bool + Sync),
 ) -> Option<(Vec<S>, Option<Declarations>)> {
     let pieces = rayon::current_num_threads().max(1) * PIECES_PER_THREAD;
     match format {
         RdfFormat::NTriples => {
-            let states = NTriplesParser::new()
+            let mut parser = NTriplesParser::new();
+            if mode == Mode::Lenient {
+                parser = parser.lenient();
+            }
+            let states = parser
                 .split_slice_for_parallel_parsing(window, pieces)
                 .into_par_iter()
                 .map(|parser| {
                     let mut state = make();
                     for triple in parser {
-                        each(&mut state, triple.ok()?.as_ref());
+                        if !each(&mut state, triple.ok()?.as_ref()) {
+                            return None;
+                        }
                     }
                     Some(state)
                 })
@@ -207,15 +258,17 @@ fn parse_window<S: Send>(
             if has_comment_with_period(window) || may_resolve_differently(window) {
                 return None;
             }
-            let parsers =
-                turtle_parser(base, declared)?.split_slice_for_parallel_parsing(window, pieces);
+            let parsers = turtle_parser_in(mode, base, declared)?
+                .split_slice_for_parallel_parsing(window, pieces);
             let results: Vec<(S, Declarations, Declarations)> = parsers
                 .into_par_iter()
                 .map(|mut parser| {
                     let before = Declarations::of(&parser);
                     let mut state = make();
                     for triple in parser.by_ref() {
-                        each(&mut state, triple.ok()?.as_ref());
+                        if !each(&mut state, triple.ok()?.as_ref()) {
+                            return None;
+                        }
                     }
                     Some((state, before, Declarations::of(&parser)))
                 })
@@ -256,7 +309,11 @@ pub fn parse_in_chunks<S: Send>(
     make: impl Fn() -> S + Sync,
     each: impl Fn(&mut S, TripleRef<'_>) + Sync,
 ) -> Option<Vec<S>> {
-    parse_window(bytes, format, base, None, &make, &each).map(|(states, _)| states)
+    let each = |state: &mut S, triple: TripleRef<'_>| {
+        each(state, triple);
+        true
+    };
+    parse_window(bytes, format, base, None, Mode::Strict, &make, &each).map(|(states, _)| states)
 }
 
 /// The prefixes and base a Turtle parser knows at some point.
@@ -282,16 +339,17 @@ impl Declarations {
 
 /// True when the text has a dot segment or a `\\u` / `\\U` escape (which
 /// could spell one), the only things that make resolving an absolute IRI
-/// against a base change it; also true for text that is not UTF-8.
+/// against a base change it. Searched as bytes (text that is not UTF-8 does
+/// not parse anyway).
 fn may_resolve_differently(bytes: &[u8]) -> bool {
-    let Ok(text) = std::str::from_utf8(bytes) else {
-        return true;
-    };
-    if text.contains("\\u") || text.contains("\\U") {
+    use memchr::memmem;
+    if bytes.contains(&b'\\')
+        && (memmem::find(bytes, b"\\u").is_some() || memmem::find(bytes, b"\\U").is_some())
+    {
         return true;
     }
     let ends_segment = |b: Option<&u8>| matches!(b, None | Some(b'/' | b'>' | b'?' | b'#'));
-    text.match_indices("/.").any(|(at, _)| {
+    memmem::find_iter(bytes, b"/.").any(|at| {
         let rest = &bytes[at + 2..];
         ends_segment(rest.first()) || (rest.first() == Some(&b'.') && ends_segment(rest.get(1)))
     })
@@ -406,7 +464,6 @@ mod tests {
         ] {
             assert!(!may_resolve_differently(text.as_bytes()), "{text}");
         }
-        assert!(may_resolve_differently(b"\xff"));
     }
 
     fn document(late: &str) -> String {
@@ -473,6 +530,7 @@ mod tests {
             None,
             Vec::new,
             |v, t| v.push(t.into_owned()),
+            None,
             |all: &mut Vec<oxrdf::Triple>, piece| {
                 windows += 1;
                 all.extend(piece)
@@ -512,6 +570,61 @@ mod tests {
                 in_windows(&document(late), RdfFormat::Turtle, 20000).is_none(),
                 "{late}"
             );
+        }
+    }
+
+    /// Folds in windows of 20000 bytes, windows after the first read leniently
+    /// into a data graph; how many triples came through the lenient fold.
+    fn leniently(doc: &str) -> Option<(crate::validate::DataGraph<'static>, usize)> {
+        use crate::validate::DataGraphBuilder;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let lenient_triples = AtomicUsize::new(0);
+        let lenient = |builder: &mut DataGraphBuilder<'static>, triple: TripleRef<'_>| {
+            lenient_triples.fetch_add(1, Ordering::Relaxed);
+            builder.add_lenient(triple)
+        };
+        let folded = fold_in_windows(
+            doc.as_bytes(),
+            20000,
+            RdfFormat::Turtle,
+            None,
+            || DataGraphBuilder::new(None),
+            |builder, triple| builder.add(triple),
+            Some(&lenient),
+            DataGraphBuilder::append,
+        )
+        .expect("reads from memory")?;
+        Some((folded.finish(), lenient_triples.into_inner()))
+    }
+
+    #[test]
+    fn windows_read_leniently_are_the_document_or_not_trusted() {
+        let strict = crate::validate::DataGraph::new(&in_one_piece(&document("")));
+        let (graph, lenient) = leniently(&document("")).expect("splits");
+        assert!(lenient > 10_000, "{lenient} triples read leniently");
+        assert_eq!(graph.len(), strict.len());
+        // What the lenient parser lets through and a strict one refuses is
+        // found when the term is first seen: not trusted.
+        for late in [
+            "<http://exa mple.org/> ex:p ex:o .\n",
+            "ex:x ex:p \"x\"@toolongtagname .\n",
+            "ex:x ex:p \"x\"^^<http://example.org/a b> .\n",
+            "ex:x ex:p \"x\"^^<http://www.w3.org/1999/02/22-rdf-syntax-ns#langString> .\n",
+            "ex:x ex:p \"two\nlines\" .\n",
+            "ex:x ex:p ex:a\\n .\n",
+        ] {
+            assert!(leniently(&document(late)).is_none(), "{late}");
+        }
+        // Valid but checked again strictly: a long string's line break, a backslash.
+        for late in [
+            "ex:x ex:p \"\"\"two\nlines\"\"\" .\n",
+            "ex:x ex:p \"a \\\"quote\\\"\" .\n",
+            "ex:x ex:p ex:a\\~b .\n",
+        ] {
+            let doc = document(late);
+            let (graph, _) = leniently(&doc).expect("splits");
+            let strict = crate::validate::DataGraph::new(&in_one_piece(&doc));
+            assert_eq!(graph.len(), strict.len(), "{late}");
         }
     }
 

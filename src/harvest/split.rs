@@ -64,6 +64,21 @@ impl InternedDocument {
         self.triples.push(triple);
     }
 
+    /// [`Self::add`] for a triple read by a lenient parser: false when one of
+    /// its terms, new here, is not valid RDF (see
+    /// [`Interner::insert_lenient`]); the document is then to be dropped.
+    pub fn add_lenient(&mut self, triple: TripleRef<'_>) -> bool {
+        let (Some(s), Some(p), Some(o)) = (
+            self.terms.insert_lenient(triple.subject.into()),
+            self.terms.insert_lenient(triple.predicate.into()),
+            self.terms.insert_lenient(triple.object),
+        ) else {
+            return false;
+        };
+        self.triples.push([s, p, o]);
+        true
+    }
+
     /// Adds the triples of `part` after those already here, as if they had
     /// been added one by one (the terms get the ids they would have had).
     pub fn append(&mut self, part: InternedDocument) {

@@ -679,9 +679,17 @@ impl CatalogStore {
                     graph.clone(),
                 ));
             }
+            let withdrawn = stored
+                .as_ref()
+                .is_some_and(|stored| stored.published && stored.hash == record.hash);
+            if withdrawn {
+                // The published version itself now violates (the source's
+                // profile changed): it is no longer published.
+                tx.clear_graph(GraphNameRef::NamedNode(node.as_ref()))?;
+            }
             let marks = match stored {
                 // An earlier valid version stays published, flagged as stale.
-                Some(stored) if stored.published => {
+                Some(stored) if stored.published && !withdrawn => {
                     for predicate in [&t.stale, &t.quarantined_hash] {
                         remove_values(&mut tx, t, &node, predicate)?;
                     }

@@ -306,15 +306,30 @@ impl<St: TermStore, S: BuildHasher + Default> Interner<St, S> {
 
     /// The id of `term`, adding it (with `push`) when new.
     pub(crate) fn insert_with(&mut self, term: TermRef<'_>, push: impl FnOnce(&mut St)) -> TermId {
+        match self.locate(term) {
+            Ok(id) => id,
+            Err((slot, hash)) => {
+                push(&mut self.terms);
+                self.occupy(slot, hash)
+            }
+        }
+    }
+
+    /// The id of `term` (`Ok`), or the empty slot and hash it takes when added
+    /// (`Err`), with room made for one more term.
+    fn locate(&mut self, term: TermRef<'_>) -> Result<TermId, (usize, u32)> {
         if (self.terms.count() + 1) * 2 > self.slots.len() {
             self.grow();
         }
         let hash = self.hash(term);
-        let (slot, found) = self.find(term, hash);
-        if let Some(id) = found {
-            return id;
+        match self.find(term, hash) {
+            (_, Some(id)) => Ok(id),
+            (slot, None) => Err((slot, hash)),
         }
-        push(&mut self.terms);
+    }
+
+    /// Records the term just pushed in the slot [`Self::locate`] gave; its id.
+    fn occupy(&mut self, slot: usize, hash: u32) -> TermId {
         let count = self.terms.count();
         self.slots[slot] = (u64::from(hash) << 32) | count as u64;
         self.offset + count as u32 - 1
@@ -365,7 +380,59 @@ impl<S: BuildHasher + Default> Interner<CompactTerms, S> {
     pub(crate) fn insert_compact(&mut self, term: TermRef<'_>) -> TermId {
         self.insert_with(term, |terms| terms.push(term))
     }
+
+    /// [`Self::insert_compact`] for a term read by a lenient parser (one that
+    /// checks neither IRIs nor language tags): a term seen here for the first
+    /// time is checked as a strict parser checks it, so each distinct term is
+    /// checked once instead of at each occurrence. `None` when the check
+    /// fails (the term is not added): the caller then parses strictly, which
+    /// reports the error where it is.
+    pub(crate) fn insert_lenient(&mut self, term: TermRef<'_>) -> Option<TermId> {
+        match self.locate(term) {
+            Ok(id) => Some(id),
+            Err((slot, hash)) => {
+                if !strictly_valid(term, &self.terms.datatypes) {
+                    return None;
+                }
+                self.terms.push(term);
+                Some(self.occupy(slot, hash))
+            }
+        }
+    }
 }
+
+/// Whether a term read by a lenient Turtle / N-Triples parser is one the
+/// strict parser (without a base IRI) accepts: an IRI absolute and valid, a
+/// language tag well-formed, no `rdf:langString` without a tag. A literal
+/// holding a line break is refused too, as the lenient parser also lets one
+/// through in a short string, where a strict parser refuses it (a long
+/// string's line break is only checked again strictly: rare, and valid).
+/// `known_datatypes` were checked already.
+fn strictly_valid(term: TermRef<'_>, known_datatypes: &[String]) -> bool {
+    match term {
+        TermRef::NamedNode(node) => NamedNodeRef::new(node.as_str()).is_ok(),
+        TermRef::BlankNode(_) => true,
+        TermRef::Literal(literal) => {
+            if literal.value().contains(['\n', '\r']) {
+                return false;
+            }
+            if let Some(language) = literal.language() {
+                return oxrdf::Literal::new_language_tagged_literal("", language).is_ok();
+            }
+            let datatype = literal.datatype().as_str();
+            datatype == oxrdf::vocab::xsd::STRING.as_str()
+                || known_datatypes.iter().any(|known| known == datatype)
+                || (datatype != oxrdf::vocab::rdf::LANG_STRING.as_str()
+                    && datatype != RDF_DIR_LANG_STRING
+                    && NamedNodeRef::new(datatype).is_ok())
+        }
+        #[allow(unreachable_patterns)] // triple terms, with oxrdf's rdf-12 feature
+        _ => false,
+    }
+}
+
+/// `rdf:dirLangString` (RDF 1.2), which a strict parser refuses as a datatype.
+const RDF_DIR_LANG_STRING: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#dirLangString";
 
 /// Triples of one layer as ids, sorted three ways so that every lookup the
 /// engine (and the SPARQL evaluator) makes is a binary search.
@@ -423,13 +490,63 @@ fn prefix_range<'a>(sorted: &'a [[TermId; 3]], key: &[TermId]) -> &'a [[TermId; 
     &sorted[start..start + len]
 }
 
-impl Index {
-    fn new(mut spo: Vec<[TermId; 3]>) -> Self {
+/// `triples` stably sorted by their component `at`, by counting: every id
+/// is below `bound`, and the triples fit in `u32` positions.
+fn counting_sort_by(triples: &[[TermId; 3]], at: usize, bound: usize) -> Vec<[TermId; 3]> {
+    let mut starts = vec![0u32; bound + 1];
+    for triple in triples {
+        starts[triple[at] as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut sorted = vec![[0; 3]; triples.len()];
+    for triple in triples {
+        let next = &mut starts[triple[at] as usize];
+        sorted[*next as usize] = *triple;
+        *next += 1;
+    }
+    sorted
+}
+
+/// Below this many triples a layer is sorted by comparison; above it, when
+/// its ids are dense, by counting ([`sorted_lexicographically`]).
+const COUNTING_SORT_MIN_TRIPLES: usize = 1 << 16;
+
+/// `triples` in the lexicographic order of their components taken in
+/// `order` (most significant first). A large layer with dense ids (a whole
+/// document) is sorted by one counting pass per component, least
+/// significant first, which is linear; others by comparison.
+fn sorted_lexicographically(triples: Vec<[TermId; 3]>, order: [usize; 3]) -> Vec<[TermId; 3]> {
+    let bound = triples
+        .iter()
+        .flat_map(|t| t.iter())
+        .max()
+        .map_or(0, |&id| id as usize + 1);
+    let dense = bound <= 4 * triples.len();
+    if triples.len() < COUNTING_SORT_MIN_TRIPLES || !dense || u32::try_from(triples.len()).is_err()
+    {
+        let mut triples = triples;
+        let key = |t: &[TermId; 3]| packed([t[order[0]], t[order[1]], t[order[2]]]);
         // By the packed key: the same order, compared in two instructions.
-        spo.sort_unstable_by_key(|t| packed(*t));
+        triples.sort_unstable_by_key(key);
+        return triples;
+    }
+    let by_last = counting_sort_by(&triples, order[2], bound);
+    drop(triples);
+    let by_middle = counting_sort_by(&by_last, order[1], bound);
+    drop(by_last);
+    counting_sort_by(&by_middle, order[0], bound)
+}
+
+impl Index {
+    fn new(spo: Vec<[TermId; 3]>) -> Self {
+        let mut spo = sorted_lexicographically(spo, [0, 1, 2]);
         spo.dedup();
-        let mut pos: Vec<_> = spo.iter().map(|&[s, p, o]| [p, o, s]).collect();
-        pos.sort_unstable_by_key(|t| packed(*t));
+        let pos: Vec<_> = sorted_lexicographically(spo.clone(), [1, 2, 0])
+            .into_iter()
+            .map(|[s, p, o]| [p, o, s])
+            .collect();
         Index {
             subject_starts: subject_starts(&spo),
             spo,
@@ -818,6 +935,33 @@ impl<'a> DataGraphBuilder<'a> {
         self.push(id);
     }
 
+    /// [`Self::add`] for a triple read by a lenient parser: false when one of
+    /// its terms, new here, is not valid RDF (see
+    /// [`Interner::insert_lenient`]); the builder is then to be dropped.
+    pub fn add_lenient(&mut self, triple: TripleRef<'_>) -> bool {
+        let (Some(s), Some(p), Some(o)) = (
+            self.intern_lenient(triple.subject.into()),
+            self.intern_lenient(triple.predicate.into()),
+            self.intern_lenient(triple.object),
+        ) else {
+            return false;
+        };
+        self.push([s, p, o]);
+        true
+    }
+
+    fn intern_lenient(&mut self, term: TermRef<'_>) -> Option<TermId> {
+        // A term the background has was read strictly.
+        match self
+            .background
+            .filter(|_| !term.is_blank_node())
+            .and_then(|bg| bg.dictionary.get(term))
+        {
+            Some(id) => Some(id),
+            None => self.dictionary.insert_lenient(term),
+        }
+    }
+
     /// Adds the triples of `part` (built over the same background, or none)
     /// after those already here, as if they had been added one by one: the
     /// terms get the ids they would have had, so a document built in pieces
@@ -871,6 +1015,31 @@ impl<'a> DataGraphBuilder<'a> {
 mod tests {
     use super::*;
     use oxrdf::{Literal, NamedNode, Triple};
+
+    #[test]
+    fn counting_and_comparison_sorts_agree() {
+        // Dense ids, repeats, more than the counting threshold.
+        let count = COUNTING_SORT_MIN_TRIPLES + 1000;
+        let triples: Vec<[TermId; 3]> = (0..count as u32)
+            .map(|i| {
+                [
+                    (i * 7919) % 5000,
+                    (i * 31) % 40,
+                    i.wrapping_mul(104_729) % 9000,
+                ]
+            })
+            .collect();
+        for order in [[0, 1, 2], [1, 2, 0]] {
+            let mut expected = triples.clone();
+            expected.sort_unstable_by_key(|t| (t[order[0]], t[order[1]], t[order[2]]));
+            assert_eq!(sorted_lexicographically(triples.clone(), order), expected);
+        }
+        // Sparse ids are sorted by comparison, the same order.
+        let sparse: Vec<[TermId; 3]> = triples.iter().map(|t| [t[0] * 1000, t[1], t[2]]).collect();
+        let mut expected = sparse.clone();
+        expected.sort_unstable();
+        assert_eq!(sorted_lexicographically(sparse, [0, 1, 2]), expected);
+    }
 
     fn ex(local: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("http://example.org/{local}"))
