@@ -19,6 +19,7 @@ pub mod analysis;
 pub mod cache;
 pub mod codes;
 pub mod dismax;
+pub mod docsets;
 pub mod document;
 pub mod facets;
 pub mod query;
@@ -156,6 +157,8 @@ pub struct SearchIndex {
     facet_tables: facets::FacetTables,
     /// Whole answers of `GET /api/search`, for the searchers' generation.
     answers: cache::AnswerCache,
+    /// Documents of filters, words and prefixes, per segment searched.
+    docsets: Arc<docsets::DocSetCache>,
 }
 
 impl SearchIndex {
@@ -244,6 +247,7 @@ impl SearchIndex {
             publisher_names: RwLock::default(),
             facet_tables: facets::FacetTables::default(),
             answers: cache::AnswerCache::default(),
+            docsets: Arc::default(),
         })
         .inspect(|index| index.warm())
     }
@@ -265,6 +269,13 @@ impl SearchIndex {
     /// The cache of whole search answers, emptied at every reload.
     pub fn answers(&self) -> &cache::AnswerCache {
         &self.answers
+    }
+
+    /// The cache of the documents of query parts (filters, words), emptied
+    /// at every reload; benchmarks empty it to measure searches whose parts
+    /// were never seen.
+    pub fn docsets(&self) -> &docsets::DocSetCache {
+        &self.docsets
     }
 
     pub fn vocabulary(&self) -> &Vocabulary {
@@ -482,6 +493,7 @@ impl SearchIndex {
         prepared.commit()?;
         writer.wait_merging_threads()?;
         self.reader.reload()?;
+        self.docsets.clear();
         self.answers.invalidate();
         if let Ok(mut names) = self.publisher_names.write() {
             names.clear();
