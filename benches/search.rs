@@ -192,9 +192,10 @@ fn main() {
             ("min_individuals".into(), "100".into()),
         ]
     };
-    // (label, parameters, whether the cached documents of query parts are
-    // emptied before each query: a search whose words and filters were
-    // never seen since the last reload).
+    // (label, parameters, whether what searches keep (document sets of
+    // query parts, stored summaries, labels) is emptied before each query:
+    // a search whose words, filters and hits were never seen since the
+    // last reload).
     let cases: Vec<(&str, ParamsFor, bool)> = vec![
         ("text + 3 filters + all facets", Box::new(filtered), false),
         ("  the same, parts never seen", Box::new(filtered), true),
@@ -252,7 +253,7 @@ fn main() {
                 SearchQuery::from_params(params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
                     .unwrap();
             if *cold {
-                index.docsets().clear();
+                index.clear_search_caches();
             }
             let started = Instant::now();
             let results = index.search(&query).unwrap();

@@ -891,7 +891,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(if q.size == 0 { 0 } else { top.len() });
         if q.size > 0 {
             for (score, address) in top {
-                let summary = self.load_summary(&searcher, address)?;
+                let summary = self.hit_summary(&searcher, address)?;
                 hits.push(self.hit(&summary, score, &q.lang, &highlighter));
             }
         }
@@ -903,7 +903,9 @@ impl SearchIndex {
             let values = values
                 .into_iter()
                 .map(|(value, count)| FacetValue {
-                    label: self.facet_label(&searcher, dimension, &value, &q.lang),
+                    label: self.cached_label(format!("{dimension} {value} {}", q.lang), || {
+                        self.facet_label(&searcher, dimension, &value, &q.lang)
+                    }),
                     value: value.to_string(),
                     count,
                 })
@@ -1129,6 +1131,34 @@ impl Highlighter {
         Highlighter { stems }
     }
 
+    /// Whether a word of a text (a run of letters and digits, as the
+    /// analysers split) starts with a query stem once folded as the
+    /// language-neutral field folds it. ASCII words are folded here (lower
+    /// case; "aa" -> "a", "oe" -> "o"), which is what the analyser does to
+    /// them, at a fraction of its cost; others go through the analyser.
+    fn matches(&self, word: &str, folded: &mut String) -> bool {
+        // The analysers drop words this long (RemoveLongFilter).
+        if word.len() >= 48 {
+            return false;
+        }
+        let hit = |token: &str| self.stems.iter().any(|s| token.starts_with(s.as_str()));
+        if word.is_ascii() {
+            folded.clear();
+            folded.push_str(word);
+            folded.make_ascii_lowercase();
+            if folded.contains("aa") || folded.contains("oe") {
+                *folded = folded.replace("aa", "a").replace("oe", "o");
+            }
+            return hit(folded);
+        }
+        let mut found = false;
+        slot_each_token(ANY, word, |t| {
+            found = hit(&t.text);
+            !found
+        });
+        found
+    }
+
     /// The text (cut to about `max` characters around the first match) with
     /// matches in `<em>`, or None when nothing matches.
     pub fn mark(&self, text: &str, max: usize) -> Option<String> {
@@ -1137,18 +1167,15 @@ impl Highlighter {
         }
         // Matches up to `max` bytes past the first: nothing later is shown.
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        slot_each_token(ANY, text, |t| {
-            if spans
-                .first()
-                .is_some_and(|(first, _)| t.offset_from > first + max)
-            {
-                return false;
+        let mut folded = String::new();
+        for (from, to) in words(text) {
+            if spans.first().is_some_and(|(first, _)| from > first + max) {
+                break;
             }
-            if self.stems.iter().any(|s| t.text.starts_with(s.as_str())) {
-                spans.push((t.offset_from, t.offset_to));
+            if self.matches(&text[from..to], &mut folded) {
+                spans.push((from, to));
             }
-            true
-        });
+        }
         let first = spans.first()?.0;
         let mut start = first.saturating_sub(max / 3);
         while !text.is_char_boundary(start) {
@@ -1179,6 +1206,24 @@ impl Highlighter {
         }
         Some(out)
     }
+}
+
+/// The (start, end) byte offsets of the words of a text: runs of letters
+/// and digits, as Tantivy's SimpleTokenizer splits.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (from, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+        let mut to = text.len();
+        while let Some(&(at, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                to = at;
+                break;
+            }
+            chars.next();
+        }
+        Some((from, to))
+    })
 }
 
 /// HTML-escapes a fragment (highlights are meant to be inserted as HTML).
@@ -1283,6 +1328,28 @@ mod tests {
                 QueryPart::Country("NO".into()),
             ]
         );
+    }
+
+    /// The folding of ASCII words by hand is the analyser's.
+    #[test]
+    fn highlight_words_fold_as_the_analyser() {
+        let text =
+            "Kreftregisteret, TROMSOE og Aalborg: Tromsø-data; x1 ÆØÅ «Brustkrebs» naïve Straße";
+        let ours: Vec<&str> = words(text).map(|(a, b)| &text[a..b]).collect();
+        let theirs: Vec<String> = slot_tokens(ANY, text)
+            .into_iter()
+            .map(|t| text[t.offset_from..t.offset_to].to_string())
+            .collect();
+        assert_eq!(ours, theirs);
+        for word in ours {
+            let h = Highlighter {
+                stems: slot_words(ANY, word),
+            };
+            assert!(h.matches(word, &mut String::new()), "{word}");
+        }
+        let h = Highlighter::new("tromsø aalborg");
+        let marked = h.mark("Data from Tromsoe and Ålborg", 200).unwrap();
+        assert_eq!(marked, "Data from <em>Tromsoe</em> and <em>Ålborg</em>");
     }
 
     #[test]
