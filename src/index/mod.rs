@@ -313,12 +313,13 @@ impl SearchIndex {
             return label;
         }
         let label = make();
-        if let Ok(mut labels) = self.labels.write() {
-            if labels.len() >= MAX_CACHED_LABELS {
-                labels.clear();
-            }
+        // A full cache is taken out under the lock and dropped after it:
+        // freeing it holds no other search up.
+        let _full = self.labels.write().ok().map(|mut labels| {
+            let full = (labels.len() >= MAX_CACHED_LABELS).then(|| std::mem::take(&mut *labels));
             labels.insert(key, label.clone());
-        }
+            full
+        });
         label
     }
 
@@ -579,12 +580,13 @@ impl SearchIndex {
             return Ok(summary);
         }
         let summary = Arc::new(self.load_summary(searcher, address)?);
-        if let Ok(mut summaries) = self.summaries.write() {
-            if summaries.len() >= MAX_CACHED_SUMMARIES {
-                summaries.clear();
-            }
+        // As for labels: a full cache is dropped after the lock.
+        let _full = self.summaries.write().ok().map(|mut summaries| {
+            let full =
+                (summaries.len() >= MAX_CACHED_SUMMARIES).then(|| std::mem::take(&mut *summaries));
             summaries.insert(key, summary.clone());
-        }
+            full
+        });
         Ok(summary)
     }
 
