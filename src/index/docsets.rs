@@ -46,18 +46,16 @@ impl DocBits {
         bits
     }
 
-    /// The documents of a doc set, from where it is on to its end.
-    pub fn collect(docs: &mut dyn DocSet, max_doc: u32) -> Self {
-        let mut bits = DocBits::empty(max_doc);
+    /// Adds the documents of a doc set, from where it is on to its end
+    /// ([`DocBits::recount`] after the last).
+    pub fn add(&mut self, docs: &mut dyn DocSet) {
         let mut doc = docs.doc();
         while doc != TERMINATED {
-            if let Some(word) = bits.words.get_mut(doc as usize / 64) {
+            if let Some(word) = self.words.get_mut(doc as usize / 64) {
                 *word |= 1u64 << (doc % 64);
             }
             doc = docs.advance();
         }
-        bits.recount();
-        bits
     }
 
     /// Keeps the documents also in `other`.
@@ -259,16 +257,22 @@ impl DocSetCache {
 }
 
 /// A clause whose documents are cached per segment under `key` (which must
-/// name everything the clause matches by); it scores every document the
-/// same (its boost).
+/// name everything the clause matches by): those any of `inner` matches.
+/// It scores every document the same (its boost).
 pub struct CachedSetQuery {
     key: Arc<str>,
-    inner: Box<dyn Query>,
+    inner: Vec<Box<dyn Query>>,
     cache: Arc<DocSetCache>,
 }
 
 impl CachedSetQuery {
     pub fn new(key: String, inner: Box<dyn Query>, cache: Arc<DocSetCache>) -> Self {
+        Self::any_of(key, vec![inner], cache)
+    }
+
+    /// The documents any of `inner` matches: each is read on its own
+    /// into the set, which costs much less than walking their union.
+    pub fn any_of(key: String, inner: Vec<Box<dyn Query>>, cache: Arc<DocSetCache>) -> Self {
         CachedSetQuery {
             key: key.into(),
             inner,
@@ -279,7 +283,7 @@ impl CachedSetQuery {
     fn cached_weight(&self, schema: &Schema) -> CachedSetWeight {
         CachedSetWeight {
             key: self.key.clone(),
-            inner: self.inner.box_clone(),
+            inner: self.inner.iter().map(|q| q.box_clone()).collect(),
             cache: self.cache.clone(),
             schema: schema.clone(),
         }
@@ -290,7 +294,7 @@ impl Clone for CachedSetQuery {
     fn clone(&self) -> Self {
         CachedSetQuery {
             key: self.key.clone(),
-            inner: self.inner.box_clone(),
+            inner: self.inner.iter().map(|q| q.box_clone()).collect(),
             cache: self.cache.clone(),
         }
     }
@@ -308,14 +312,16 @@ impl Query for CachedSetQuery {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        self.inner.query_terms(visitor);
+        for query in &self.inner {
+            query.query_terms(visitor);
+        }
     }
 }
 
 struct CachedSetWeight {
     key: Arc<str>,
     /// Searched (without scores) only when the set of a segment is missing.
-    inner: Box<dyn Query>,
+    inner: Vec<Box<dyn Query>>,
     cache: Arc<DocSetCache>,
     schema: Schema,
 }
@@ -324,11 +330,13 @@ impl CachedSetWeight {
     fn bits(&self, reader: &SegmentReader) -> tantivy::Result<Arc<DocBits>> {
         self.cache
             .get_or_compute(reader.segment_id(), &self.key, || {
-                let weight = self
-                    .inner
-                    .weight(EnableScoring::disabled_from_schema(&self.schema))?;
-                let mut scorer = weight.scorer(reader, 1.0)?;
-                Ok(DocBits::collect(scorer.as_mut(), reader.max_doc()))
+                let mut bits = DocBits::empty(reader.max_doc());
+                for query in &self.inner {
+                    let weight = query.weight(EnableScoring::disabled_from_schema(&self.schema))?;
+                    bits.add(weight.scorer(reader, 1.0)?.as_mut());
+                }
+                bits.recount();
+                Ok(bits)
             })
     }
 }

@@ -596,7 +596,7 @@ impl SearchIndex {
         field: Option<&str>,
         fuzzy: bool,
         slots: &[usize],
-    ) -> Option<Box<dyn Query>> {
+    ) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
         if field != Some("text") {
@@ -686,10 +686,7 @@ impl SearchIndex {
                 }
             }
         }
-        if disjuncts.is_empty() {
-            return None;
-        }
-        Some(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)))
+        disjuncts
     }
 
     fn facet_term(&self, dimension: &str, value: &str) -> Box<dyn Query> {
@@ -729,15 +726,25 @@ impl SearchIndex {
                     exclude,
                 } => {
                     let fuzzy = fuzzy && !exclude;
-                    if let Some(query) = self.match_query(&text, field, fuzzy, &slots) {
-                        // Everything the word's documents depend on.
-                        let key = format!("word {field:?} {fuzzy} {slots:?} {text}");
-                        if exclude {
-                            excluded.push(self.cached(key, query));
-                        } else {
-                            required.push(self.cached(key, query.box_clone()));
-                            scored.push(query);
-                        }
+                    let disjuncts = self.match_query(&text, field, fuzzy, &slots);
+                    if disjuncts.is_empty() {
+                        continue;
+                    }
+                    // Everything the word's documents depend on (the
+                    // languages as a set: their order changes no document).
+                    let mut languages = slots.clone();
+                    languages.sort_unstable();
+                    let key = format!("word {field:?} {fuzzy} {languages:?} {text}");
+                    let docs = CachedSetQuery::any_of(
+                        key,
+                        disjuncts.iter().map(|q| q.box_clone()).collect(),
+                        self.docsets.clone(),
+                    );
+                    if exclude {
+                        excluded.push(docs);
+                    } else {
+                        required.push(docs);
+                        scored.push(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)));
                     }
                 }
                 QueryPart::Disease(key) => diseases.push(key),
