@@ -143,6 +143,62 @@ impl RecordCounts {
     pub fn is_unchanged(&self) -> bool {
         self.new == 0 && self.changed == 0 && self.deleted == 0 && self.quarantined == 0
     }
+
+    /// Counts `record` as `change` says (the unattached remainder is not counted).
+    fn count(&mut self, record: &PreparedRecord, change: RecordChange) {
+        if record.graph.kind == RecordKind::Unattached {
+            return;
+        }
+        match change {
+            RecordChange::Unchanged => self.unchanged += 1,
+            RecordChange::Quarantined => self.quarantined += 1,
+            RecordChange::Updated {
+                was_published: true,
+            } => self.changed += 1,
+            RecordChange::Updated { .. } | RecordChange::Fresh => self.new += 1,
+        }
+    }
+}
+
+/// What a harvested record is to the store, decided by one rule for a
+/// staged run (while it stages) and an in-memory run plan alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RecordChange {
+    /// Stored with the same content and verdict.
+    Unchanged,
+    /// A violating version not held in quarantine yet.
+    Quarantined,
+    /// Stored, with other content, or deleted or quarantined before.
+    Updated { was_published: bool },
+    /// Never stored.
+    Fresh,
+}
+
+impl RecordChange {
+    fn of(record: &PreparedRecord, stored: Option<&StoredRecord>) -> Self {
+        if record.quarantine.is_some() {
+            return if stored.and_then(|s| s.quarantined_hash.as_deref())
+                == Some(record.hash.as_str())
+            {
+                RecordChange::Unchanged
+            } else {
+                RecordChange::Quarantined
+            };
+        }
+        match stored {
+            Some(stored)
+                if stored.published
+                    && stored.hash == record.hash
+                    && stored.quarantined_hash.is_none() =>
+            {
+                RecordChange::Unchanged
+            }
+            Some(stored) => RecordChange::Updated {
+                was_published: stored.published,
+            },
+            None => RecordChange::Fresh,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1378,43 +1434,14 @@ impl<'a> RunPlan<'a> {
             if !seen.insert(record.id.as_str()) {
                 continue; // the same resource twice in one document: split once
             }
-            let counted = record.graph.kind != RecordKind::Unattached;
-            let count = |n: &mut usize| {
-                if counted {
-                    *n += 1
-                }
-            };
             let stored = existing.get(&record.id);
-            if record.quarantine.is_some() {
-                if stored.and_then(|s| s.quarantined_hash.as_deref()) == Some(record.hash.as_str())
-                {
-                    count(&mut plan.counts.unchanged);
-                } else {
-                    count(&mut plan.counts.quarantined);
-                    plan.quarantined.push((record, stored));
-                }
-                continue;
-            }
-            match stored {
-                Some(stored)
-                    if stored.published
-                        && stored.hash == record.hash
-                        && stored.quarantined_hash.is_none() =>
-                {
-                    count(&mut plan.counts.unchanged)
-                }
-                Some(stored) => {
-                    if stored.published {
-                        count(&mut plan.counts.changed)
-                    } else {
-                        count(&mut plan.counts.new)
-                    }
-                    plan.updated.push(record);
-                }
-                None => {
-                    count(&mut plan.counts.new);
-                    plan.fresh.push(record);
-                }
+            let change = RecordChange::of(record, stored);
+            plan.counts.count(record, change);
+            match change {
+                RecordChange::Unchanged => {}
+                RecordChange::Quarantined => plan.quarantined.push((record, stored)),
+                RecordChange::Updated { .. } => plan.updated.push(record),
+                RecordChange::Fresh => plan.fresh.push(record),
             }
         }
         (plan, seen)

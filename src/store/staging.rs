@@ -27,8 +27,8 @@
 
 use super::{
     report_quads, run_quads, stored_records, ApplyOptions, CatalogStore, HarvestRun,
-    PreparedRecord, Quarantine, RecordCounts, RunOutcome, RunPlan, SourceMeta, StoreError,
-    StoredRecord, StoredVersions, Terms,
+    PreparedRecord, Quarantine, RecordChange, RecordCounts, RunOutcome, RunPlan, SourceMeta,
+    StoreError, StoredRecord, StoredVersions, Terms,
 };
 use crate::harvest::record::{RecordGraph, RecordKind};
 use crate::ns;
@@ -512,12 +512,6 @@ impl StagedRun {
     /// replaces the earlier version (the last one seen is committed).
     pub fn stage(&mut self, records: &[PreparedRecord]) -> Result<(), StoreError> {
         for record in records {
-            let counted = record.graph.kind != RecordKind::Unattached;
-            let count = |n: &mut usize| {
-                if counted {
-                    *n += 1
-                }
-            };
             if let Some(earlier) = self.seen.get(&record.id) {
                 if earlier == &record.hash {
                     continue;
@@ -532,37 +526,10 @@ impl StagedRun {
                 continue;
             }
             self.seen.insert(record.id.clone(), record.hash.clone());
-            let stored = self.existing.get(&record.id);
-            if record.quarantine.is_some() {
-                if stored.and_then(|s| s.quarantined_hash.as_deref()) == Some(record.hash.as_str())
-                {
-                    count(&mut self.counts.unchanged);
-                } else {
-                    count(&mut self.counts.quarantined);
-                    self.write(record)?;
-                }
-                continue;
-            }
-            match stored {
-                Some(stored)
-                    if stored.published
-                        && stored.hash == record.hash
-                        && stored.quarantined_hash.is_none() =>
-                {
-                    count(&mut self.counts.unchanged)
-                }
-                Some(stored) => {
-                    if stored.published {
-                        count(&mut self.counts.changed)
-                    } else {
-                        count(&mut self.counts.new)
-                    }
-                    self.write(record)?;
-                }
-                None => {
-                    count(&mut self.counts.new);
-                    self.write(record)?;
-                }
+            let change = RecordChange::of(record, self.existing.get(&record.id));
+            self.counts.count(record, change);
+            if change != RecordChange::Unchanged {
+                self.write(record)?;
             }
         }
         Ok(())
