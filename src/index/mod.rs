@@ -19,6 +19,7 @@ pub mod analysis;
 pub mod cache;
 pub mod codes;
 pub mod dismax;
+pub mod docsets;
 pub mod document;
 pub mod facets;
 pub mod query;
@@ -182,7 +183,20 @@ pub struct SearchIndex {
     facet_tables: facets::FacetTables,
     /// Whole answers of `GET /api/search`, for the searchers' generation.
     answers: cache::AnswerCache,
+    /// Documents of filters, words and prefixes, per segment searched.
+    docsets: Arc<docsets::DocSetCache>,
+    /// Stored summaries of documents shown in hits, by segment and
+    /// document (like Solr's document cache): parsing the stored JSON is
+    /// most of the cost of a page of hits.
+    summaries: RwLock<HashMap<(tantivy::index::SegmentId, tantivy::DocId), Arc<RecordSummary>>>,
+    /// Facet labels by dimension, value and language.
+    labels: RwLock<HashMap<String, String>>,
 }
+
+/// At most this many stored summaries and facet labels are kept; past it,
+/// the cache starts again empty.
+const MAX_CACHED_SUMMARIES: usize = 20_000;
+const MAX_CACHED_LABELS: usize = 50_000;
 
 impl SearchIndex {
     /// Opens the index in `dir`, creating it when missing. An index of
@@ -270,6 +284,9 @@ impl SearchIndex {
             publisher_names: RwLock::default(),
             facet_tables: facets::FacetTables::default(),
             answers: cache::AnswerCache::default(),
+            docsets: Arc::default(),
+            summaries: RwLock::default(),
+            labels: RwLock::default(),
         })
         .inspect(|index| index.warm())
     }
@@ -291,6 +308,45 @@ impl SearchIndex {
     /// The cache of whole search answers, emptied at every reload.
     pub fn answers(&self) -> &cache::AnswerCache {
         &self.answers
+    }
+
+    /// The cache of the documents of query parts (filters, words), emptied
+    /// at every reload; benchmarks empty it to measure searches whose parts
+    /// were never seen.
+    pub fn docsets(&self) -> &docsets::DocSetCache {
+        &self.docsets
+    }
+
+    /// Empties what searches keep of the index (document sets of query
+    /// parts, stored summaries, labels): at every reload, and in
+    /// benchmarks of searches that find nothing kept.
+    pub fn clear_search_caches(&self) {
+        self.docsets.clear();
+        if let Ok(mut summaries) = self.summaries.write() {
+            summaries.clear();
+        }
+        if let Ok(mut labels) = self.labels.write() {
+            labels.clear();
+        }
+        if let Ok(mut names) = self.publisher_names.write() {
+            names.clear();
+        }
+    }
+
+    /// A facet label from the label cache, or made by `make` and kept.
+    pub(crate) fn cached_label(&self, key: String, make: impl FnOnce() -> String) -> String {
+        if let Some(label) = self.labels.read().ok().and_then(|l| l.get(&key).cloned()) {
+            return label;
+        }
+        let label = make();
+        // A full cache is taken out under the lock and dropped after it:
+        // freeing it holds no other search up.
+        let _full = self.labels.write().ok().map(|mut labels| {
+            let full = (labels.len() >= MAX_CACHED_LABELS).then(|| std::mem::take(&mut *labels));
+            labels.insert(key, label.clone());
+            full
+        });
+        label
     }
 
     pub fn vocabulary(&self) -> &Vocabulary {
@@ -491,10 +547,8 @@ impl SearchIndex {
         writer.wait_merging_threads()?;
         crate::memory::release_free_heap();
         self.reader.reload()?;
+        self.clear_search_caches();
         self.answers.invalidate();
-        if let Ok(mut names) = self.publisher_names.write() {
-            names.clear();
-        }
         self.warm();
         Ok(report)
     }
@@ -555,6 +609,35 @@ impl SearchIndex {
             Some((_, address)) => self.load_summary(&searcher, *address).map(Some),
             None => Ok(None),
         }
+    }
+
+    /// The summary of a hit, from the summary cache or the document store.
+    pub(crate) fn hit_summary(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: tantivy::DocAddress,
+    ) -> Result<Arc<RecordSummary>, IndexError> {
+        let key = (
+            searcher.segment_reader(address.segment_ord).segment_id(),
+            address.doc_id,
+        );
+        if let Some(summary) = self
+            .summaries
+            .read()
+            .ok()
+            .and_then(|s| s.get(&key).cloned())
+        {
+            return Ok(summary);
+        }
+        let summary = Arc::new(self.load_summary(searcher, address)?);
+        // As for labels: a full cache is dropped after the lock.
+        let _full = self.summaries.write().ok().map(|mut summaries| {
+            let full =
+                (summaries.len() >= MAX_CACHED_SUMMARIES).then(|| std::mem::take(&mut *summaries));
+            summaries.insert(key, summary.clone());
+            full
+        });
+        Ok(summary)
     }
 
     fn load_summary(

@@ -6,6 +6,7 @@
 use super::analysis::{language_slot, slot_each_token, slot_tokens, slot_words, ANY, LANGUAGES};
 use super::codes::{chapter_iri, chapter_title, country_iri, country_key, DiseaseCode};
 use super::dismax::SeekingDisMaxQuery;
+use super::docsets::{CachedSetQuery, CandidateQuery};
 use super::document::{
     concept_iri, concept_key, RecordSummary, ACCESS_SCHEME, FORMAT_SCHEME, HEALTH_CATEGORY_SCHEME,
     HEALTH_THEME_SCHEME, LICENCE_SCHEME, THEME_SCHEME,
@@ -21,8 +22,8 @@ use std::sync::Arc;
 use std::time::Instant;
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, FuzzyTermQuery,
-    Occur, PhrasePrefixQuery, PhraseQuery, Query, RangeQuery, TermQuery,
+    BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, PhrasePrefixQuery, PhraseQuery, Query,
+    RangeQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{DocAddress, Order, Term};
@@ -469,11 +470,6 @@ pub fn parse_text(text: &str) -> Vec<QueryPart> {
 /// Top hits (score, address), total and facet counts of one search.
 type Collected = (Vec<(f32, DocAddress)>, usize, DimensionCounts);
 
-/// A filter clause: required, adding nothing to the score.
-fn filter(query: Box<dyn Query>) -> (Occur, Box<dyn Query>) {
-    (Occur::Must, Box::new(ConstScoreQuery::new(query, 0.0)))
-}
-
 /// Boosts: a title or keyword match outweighs one in a description.
 const TITLE_BOOST: f32 = 3.0;
 const DISEASE_BOOST: f32 = 4.0;
@@ -592,17 +588,15 @@ impl SearchIndex {
     /// languages (`slots`) and the language-neutral ones, the disease codes,
     /// the identifiers; with `fuzzy`, misspellings in the neutral fields.
     /// Only the searched languages: every further language field is one
-    /// more posting list to merge for each matching document. `narrowed`:
-    /// other required clauses (filters, more words) narrow the documents,
-    /// so the fields are searched only for the documents those let through.
+    /// more posting list to seek for each candidate. The fields are only
+    /// sought to the candidates (see [`CandidateQuery`]).
     fn match_query(
         &self,
         text: &str,
         field: Option<&str>,
         fuzzy: bool,
         slots: &[usize],
-        narrowed: bool,
-    ) -> Option<Box<dyn Query>> {
+    ) -> Vec<Box<dyn Query>> {
         let f = &self.fields;
         let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
         if field != Some("text") {
@@ -644,24 +638,26 @@ impl SearchIndex {
                     }
                 }
             }
-            for stem in stems {
+            // A prefix expands to every term it starts in each segment,
+            // whose postings make one set: cached, like a filter's.
+            for stem in &stems {
+                let prefix = |group: &str, field: tantivy::schema::Field, boost: f32| {
+                    Box::new(BoostQuery::new(
+                        Box::new(CachedSetQuery::new(
+                            format!("prefix {group} {stem}"),
+                            Box::new(PhrasePrefixQuery::new(vec![Term::from_field_text(
+                                field, stem,
+                            )])),
+                            self.docsets.clone(),
+                        )),
+                        boost,
+                    )) as Box<dyn Query>
+                };
                 if field != Some("text") {
-                    disjuncts.push(Box::new(BoostQuery::new(
-                        Box::new(PhrasePrefixQuery::new(vec![Term::from_field_text(
-                            f.title[ANY],
-                            &stem,
-                        )])),
-                        TITLE_BOOST * 0.5,
-                    )));
+                    disjuncts.push(prefix("title", f.title[ANY], TITLE_BOOST * 0.5));
                 }
                 if field != Some("title") {
-                    disjuncts.push(Box::new(BoostQuery::new(
-                        Box::new(PhrasePrefixQuery::new(vec![Term::from_field_text(
-                            f.text[ANY],
-                            &stem,
-                        )])),
-                        0.5,
-                    )));
+                    disjuncts.push(prefix("text", f.text[ANY], 0.5));
                 }
             }
         }
@@ -690,17 +686,7 @@ impl SearchIndex {
                 }
             }
         }
-        if disjuncts.is_empty() {
-            return None;
-        }
-        if narrowed {
-            Some(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)))
-        } else {
-            Some(Box::new(DisjunctionMaxQuery::with_tie_breaker(
-                disjuncts,
-                TIE_BREAKER,
-            )))
-        }
+        disjuncts
     }
 
     fn facet_term(&self, dimension: &str, value: &str) -> Box<dyn Query> {
@@ -716,72 +702,69 @@ impl SearchIndex {
         ))
     }
 
-    /// Builds the whole query: text parts (all required) and filters.
+    /// A required clause whose documents are cached per segment under `key`.
+    fn cached(&self, key: String, query: Box<dyn Query>) -> CachedSetQuery {
+        CachedSetQuery::new(key, query, self.docsets.clone())
+    }
+
+    /// Builds the whole query: text parts (all required) and filters, each
+    /// a cached set of documents; the words are scored at the documents
+    /// in every set.
     fn build_query(&self, q: &SearchQuery, fuzzy: bool) -> Box<dyn Query> {
         let f = &self.fields;
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let mut required: Vec<CachedSetQuery> = Vec::new();
+        let mut excluded: Vec<CachedSetQuery> = Vec::new();
+        let mut scored: Vec<Box<dyn Query>> = Vec::new();
         let mut diseases = q.diseases.clone();
         let mut countries: Vec<String> = Vec::new();
-        let mut scored = false;
         let slots = q.text_slots();
-        let parts = parse_text(&q.text);
-        let required_words = parts
-            .iter()
-            .filter(|p| matches!(p, QueryPart::Match { exclude: false, .. }))
-            .count();
-        let narrowed = required_words > 1
-            || parts
-                .iter()
-                .any(|p| matches!(p, QueryPart::Disease(_) | QueryPart::Country(_)))
-            || !q.filters.is_empty()
-            || !q.diseases.is_empty()
-            || [q.age_from, q.age_to, q.min_individuals, q.min_records]
-                .iter()
-                .any(Option::is_some)
-            || [q.modified_after, q.temporal_from, q.temporal_to]
-                .iter()
-                .any(Option::is_some);
-        for part in parts {
+        for part in parse_text(&q.text) {
             match part {
                 QueryPart::Match {
                     text,
                     field,
                     exclude,
                 } => {
-                    // An excluded word is only ever sought to the documents
-                    // the rest lets through.
-                    let seeking = narrowed || exclude;
-                    if let Some(query) =
-                        self.match_query(&text, field, fuzzy && !exclude, &slots, seeking)
-                    {
-                        if exclude {
-                            clauses.push((Occur::MustNot, query));
-                        } else {
-                            scored = true;
-                            clauses.push((Occur::Must, query));
-                        }
+                    let fuzzy = fuzzy && !exclude;
+                    let disjuncts = self.match_query(&text, field, fuzzy, &slots);
+                    if disjuncts.is_empty() {
+                        continue;
+                    }
+                    // Everything the word's documents depend on (the
+                    // languages as a set: their order changes no document).
+                    let mut languages = slots.clone();
+                    languages.sort_unstable();
+                    let key = format!("word {field:?} {fuzzy} {languages:?} {text}");
+                    let docs = CachedSetQuery::any_of(
+                        key,
+                        disjuncts.iter().map(|q| q.box_clone()).collect(),
+                        self.docsets.clone(),
+                    );
+                    if exclude {
+                        excluded.push(docs);
+                    } else {
+                        required.push(docs);
+                        scored.push(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)));
                     }
                 }
                 QueryPart::Disease(key) => diseases.push(key),
                 QueryPart::Country(key) => countries.push(key),
             }
         }
-        if !scored {
-            clauses.push((Occur::Must, Box::new(AllQuery)));
-        }
         for (dimension, values) in &q.filters {
             let terms = values
                 .iter()
                 .map(|v| self.facet_term(dimension, v))
                 .collect();
-            clauses.push(filter(Self::any_of(terms)));
+            required
+                .push(self.cached(format!("facet {dimension} {values:?}"), Self::any_of(terms)));
         }
         if !countries.is_empty() {
             let terms = countries
                 .iter()
                 .map(|v| self.facet_term("country", v))
                 .collect();
-            clauses.push(filter(Self::any_of(terms)));
+            required.push(self.cached(format!("facet country {countries:?}"), Self::any_of(terms)));
         }
         if !diseases.is_empty() {
             let terms = diseases
@@ -793,7 +776,7 @@ impl SearchIndex {
                     ))
                 })
                 .collect();
-            clauses.push(filter(Self::any_of(terms)));
+            required.push(self.cached(format!("disease {diseases:?}"), Self::any_of(terms)));
         }
         let u64_range = |field, low: Bound<u64>, high: Bound<u64>| -> Box<dyn Query> {
             let term = |v: u64| Term::from_field_u64(field, v);
@@ -805,55 +788,48 @@ impl SearchIndex {
         };
         // Ranges overlap when each starts before the other ends.
         if let Some(to) = q.age_to {
-            clauses.push(filter(u64_range(
-                f.min_age,
-                Bound::Unbounded,
-                Bound::Included(to),
-            )));
+            required.push(self.cached(
+                format!("min_age <= {to}"),
+                u64_range(f.min_age, Bound::Unbounded, Bound::Included(to)),
+            ));
         }
         if let Some(from) = q.age_from {
-            clauses.push(filter(u64_range(
-                f.max_age,
-                Bound::Included(from),
-                Bound::Unbounded,
-            )));
+            required.push(self.cached(
+                format!("max_age >= {from}"),
+                u64_range(f.max_age, Bound::Included(from), Bound::Unbounded),
+            ));
         }
         if let Some(n) = q.min_individuals {
-            clauses.push(filter(u64_range(
-                f.individuals,
-                Bound::Included(n),
-                Bound::Unbounded,
-            )));
+            required.push(self.cached(
+                format!("individuals >= {n}"),
+                u64_range(f.individuals, Bound::Included(n), Bound::Unbounded),
+            ));
         }
         if let Some(n) = q.min_records {
-            clauses.push(filter(u64_range(
-                f.records,
-                Bound::Included(n),
-                Bound::Unbounded,
-            )));
+            required.push(self.cached(
+                format!("records >= {n}"),
+                u64_range(f.records, Bound::Included(n), Bound::Unbounded),
+            ));
         }
         if let Some(day) = q.modified_after {
-            clauses.push(filter(i64_range(
-                f.modified,
-                Bound::Excluded(day),
-                Bound::Unbounded,
-            )));
+            required.push(self.cached(
+                format!("modified > {day}"),
+                i64_range(f.modified, Bound::Excluded(day), Bound::Unbounded),
+            ));
         }
         if let Some(to) = q.temporal_to {
-            clauses.push(filter(i64_range(
-                f.temporal_start,
-                Bound::Unbounded,
-                Bound::Included(to),
-            )));
+            required.push(self.cached(
+                format!("temporal_start <= {to}"),
+                i64_range(f.temporal_start, Bound::Unbounded, Bound::Included(to)),
+            ));
         }
         if let Some(from) = q.temporal_from {
-            clauses.push(filter(i64_range(
-                f.temporal_end,
-                Bound::Included(from),
-                Bound::Unbounded,
-            )));
+            required.push(self.cached(
+                format!("temporal_end >= {from}"),
+                i64_range(f.temporal_end, Bound::Included(from), Bound::Unbounded),
+            ));
         }
-        Box::new(BooleanQuery::new(clauses))
+        Box::new(CandidateQuery::new(required, excluded, scored))
     }
 
     /// Runs a search.
@@ -922,7 +898,7 @@ impl SearchIndex {
         let mut hits = Vec::with_capacity(if q.size == 0 { 0 } else { top.len() });
         if q.size > 0 {
             for (score, address) in top {
-                let summary = self.load_summary(&searcher, address)?;
+                let summary = self.hit_summary(&searcher, address)?;
                 hits.push(self.hit(&summary, score, &q.lang, &highlighter));
             }
         }
@@ -934,7 +910,9 @@ impl SearchIndex {
             let values = values
                 .into_iter()
                 .map(|(value, count)| FacetValue {
-                    label: self.facet_label(&searcher, dimension, &value, &q.lang),
+                    label: self.cached_label(format!("{dimension} {value} {}", q.lang), || {
+                        self.facet_label(&searcher, dimension, &value, &q.lang)
+                    }),
                     value: value.to_string(),
                     count,
                 })
@@ -1160,6 +1138,34 @@ impl Highlighter {
         Highlighter { stems }
     }
 
+    /// Whether a word of a text (a run of letters and digits, as the
+    /// analysers split) starts with a query stem once folded as the
+    /// language-neutral field folds it. ASCII words are folded here (lower
+    /// case; "aa" -> "a", "oe" -> "o"), which is what the analyser does to
+    /// them, at a fraction of its cost; others go through the analyser.
+    fn matches(&self, word: &str, folded: &mut String) -> bool {
+        // The analysers drop words this long (RemoveLongFilter).
+        if word.len() >= 48 {
+            return false;
+        }
+        let hit = |token: &str| self.stems.iter().any(|s| token.starts_with(s.as_str()));
+        if word.is_ascii() {
+            folded.clear();
+            folded.push_str(word);
+            folded.make_ascii_lowercase();
+            if folded.contains("aa") || folded.contains("oe") {
+                *folded = folded.replace("aa", "a").replace("oe", "o");
+            }
+            return hit(folded);
+        }
+        let mut found = false;
+        slot_each_token(ANY, word, |t| {
+            found = hit(&t.text);
+            !found
+        });
+        found
+    }
+
     /// The text (cut to about `max` characters around the first match) with
     /// matches in `<em>`, or None when nothing matches.
     pub fn mark(&self, text: &str, max: usize) -> Option<String> {
@@ -1168,18 +1174,15 @@ impl Highlighter {
         }
         // Matches up to `max` bytes past the first: nothing later is shown.
         let mut spans: Vec<(usize, usize)> = Vec::new();
-        slot_each_token(ANY, text, |t| {
-            if spans
-                .first()
-                .is_some_and(|(first, _)| t.offset_from > first + max)
-            {
-                return false;
+        let mut folded = String::new();
+        for (from, to) in words(text) {
+            if spans.first().is_some_and(|(first, _)| from > first + max) {
+                break;
             }
-            if self.stems.iter().any(|s| t.text.starts_with(s.as_str())) {
-                spans.push((t.offset_from, t.offset_to));
+            if self.matches(&text[from..to], &mut folded) {
+                spans.push((from, to));
             }
-            true
-        });
+        }
         let first = spans.first()?.0;
         let mut start = first.saturating_sub(max / 3);
         while !text.is_char_boundary(start) {
@@ -1210,6 +1213,24 @@ impl Highlighter {
         }
         Some(out)
     }
+}
+
+/// The (start, end) byte offsets of the words of a text: runs of letters
+/// and digits, as Tantivy's SimpleTokenizer splits.
+fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut chars = text.char_indices().peekable();
+    std::iter::from_fn(move || {
+        let (from, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
+        let mut to = text.len();
+        while let Some(&(at, c)) = chars.peek() {
+            if !c.is_alphanumeric() {
+                to = at;
+                break;
+            }
+            chars.next();
+        }
+        Some((from, to))
+    })
 }
 
 /// HTML-escapes a fragment (highlights are meant to be inserted as HTML).
@@ -1314,6 +1335,28 @@ mod tests {
                 QueryPart::Country("NO".into()),
             ]
         );
+    }
+
+    /// The folding of ASCII words by hand is the analyser's.
+    #[test]
+    fn highlight_words_fold_as_the_analyser() {
+        let text =
+            "Kreftregisteret, TROMSOE og Aalborg: Tromsø-data; x1 ÆØÅ «Brustkrebs» naïve Straße";
+        let ours: Vec<&str> = words(text).map(|(a, b)| &text[a..b]).collect();
+        let theirs: Vec<String> = slot_tokens(ANY, text)
+            .into_iter()
+            .map(|t| text[t.offset_from..t.offset_to].to_string())
+            .collect();
+        assert_eq!(ours, theirs);
+        for word in ours {
+            let h = Highlighter {
+                stems: slot_words(ANY, word),
+            };
+            assert!(h.matches(word, &mut String::new()), "{word}");
+        }
+        let h = Highlighter::new("tromsø aalborg");
+        let marked = h.mark("Data from Tromsoe and Ålborg", 200).unwrap();
+        assert_eq!(marked, "Data from <em>Tromsoe</em> and <em>Ålborg</em>");
     }
 
     #[test]
