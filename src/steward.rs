@@ -542,12 +542,7 @@ mod tests {
 
     #[test]
     fn a_document_read_straight_into_a_graph_gets_the_same_report() {
-        let mut file = tempfile::Builder::new()
-            .suffix(".ttl")
-            .tempfile()
-            .expect("temp file");
-        file.write_all(SHAPES_AND_DATA.as_bytes()).expect("write");
-        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let (file, path) = turtle_file(SHAPES_AND_DATA.as_bytes());
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let (location, data) = runtime
             .block_on(read_data_graph(&path, &HarvestConfig::default()))
@@ -576,13 +571,7 @@ mod tests {
 
     #[test]
     fn a_broken_document_is_named_with_its_line() {
-        let mut file = tempfile::Builder::new()
-            .suffix(".ttl")
-            .tempfile()
-            .expect("temp file");
-        file.write_all(b"<http://example.org/a> <http://example.org/p> 1 .\n\n<http://example.org/a> <http://example.org/p> .\n")
-            .expect("write");
-        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let (_file, path) = turtle_file(b"<http://example.org/a> <http://example.org/p> 1 .\n\n<http://example.org/a> <http://example.org/p> .\n");
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let error = runtime
             .block_on(read_data_graph(&path, &HarvestConfig::default()))
@@ -922,6 +911,17 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
     /// and without defects, distributions under labels shared between the
     /// first and the last dataset (so between pieces), anonymous valid ones,
     /// and `late` written wherever the caller puts it, near the end.
+    /// A temporary Turtle file holding `doc`, and its path as text.
+    fn turtle_file(doc: &[u8]) -> (tempfile::NamedTempFile, String) {
+        let mut file = tempfile::Builder::new()
+            .suffix(".ttl")
+            .tempfile()
+            .expect("temp file");
+        file.write_all(doc).expect("write");
+        let path = file.path().to_str().expect("utf-8 path").to_string();
+        (file, path)
+    }
+
     fn large_document(late: &str) -> String {
         large_document_of(20_000, late)
     }
@@ -994,12 +994,7 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
     }
 
     fn checked_both_ways(doc: &str) {
-        let mut file = tempfile::Builder::new()
-            .suffix(".ttl")
-            .tempfile()
-            .expect("temp file");
-        file.write_all(doc.as_bytes()).expect("write");
-        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let (file, path) = turtle_file(doc.as_bytes());
         let triples = parsed_in_one_piece(doc, file.path());
         let profile = large_profile();
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
@@ -1085,12 +1080,7 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
                     > 2 * crate::harvest::parallel::WINDOW_BYTES,
                 "the bad line is in a window read leniently"
             );
-            let mut file = tempfile::Builder::new()
-                .suffix(".ttl")
-                .tempfile()
-                .expect("temp file");
-            file.write_all(doc.as_bytes()).expect("write");
-            let path = file.path().to_str().expect("utf-8 path").to_string();
+            let (_file, path) = turtle_file(doc.as_bytes());
             let runtime = tokio::runtime::Runtime::new().expect("runtime");
             let error = runtime
                 .block_on(read_data_graph(&path, &HarvestConfig::default()))
@@ -1113,12 +1103,7 @@ ex:two a ex:C ; ex:n [ ex:n 3 ] ; ex:bad ex:two, _:anon .
             .lines()
             .position(|l| l.starts_with("<http://example.org/a>"))
             .expect("the broken line");
-        let mut file = tempfile::Builder::new()
-            .suffix(".ttl")
-            .tempfile()
-            .expect("temp file");
-        file.write_all(doc.as_bytes()).expect("write");
-        let path = file.path().to_str().expect("utf-8 path").to_string();
+        let (_file, path) = turtle_file(doc.as_bytes());
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         let error = runtime
             .block_on(read_data_graph(&path, &HarvestConfig::default()))

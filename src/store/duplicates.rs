@@ -8,7 +8,7 @@
 //! record wins depends only on the configuration, never on which source ran
 //! last.
 
-use super::{record_iri, Terms, PUBLISHED, SUPERSEDED};
+use super::{record_iri, remove_values, replace_value, Terms, PUBLISHED, SUPERSEDED};
 use super::{CatalogStore, StoreError};
 use crate::harvest::record::RecordKind;
 use crate::ns;
@@ -506,7 +506,6 @@ impl CatalogStore {
         }
 
         let g = GraphName::NamedNode(t.records_graph.clone());
-        let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
         let changes = candidates
             .iter()
             .zip(&wanted)
@@ -527,17 +526,7 @@ impl CatalogStore {
             }
             resolution.updated += 1;
             for predicate in [&t.state, also_predicate, superseded_predicate] {
-                let old: Vec<Quad> = tx
-                    .quads_for_pattern(
-                        Some(candidate.node.as_ref().into()),
-                        Some(predicate.as_ref()),
-                        None,
-                        Some(graph),
-                    )
-                    .collect::<Result<_, _>>()?;
-                for quad in &old {
-                    tx.remove(quad);
-                }
+                remove_values(&mut tx, &candidate.node, predicate, &t.records_graph)?;
             }
             let node = candidate.node.clone();
             tx.insert(&Quad::new(
@@ -721,24 +710,13 @@ fn replace_priorities(
     value: &str,
 ) -> Result<(), StoreError> {
     let subject = NamedNode::new_unchecked(PRIORITIES_SUBJECT);
-    let old: Vec<Quad> = tx
-        .quads_for_pattern(
-            Some(subject.as_ref().into()),
-            Some(links.priorities.as_ref()),
-            None,
-            Some(GraphNameRef::NamedNode(t.runs_graph.as_ref())),
-        )
-        .collect::<Result<_, _>>()?;
-    for quad in &old {
-        tx.remove(quad);
-    }
-    tx.insert(&Quad::new(
-        subject,
-        links.priorities.clone(),
+    Ok(replace_value(
+        tx,
+        &subject,
+        &links.priorities,
         Literal::from(value),
-        GraphName::NamedNode(t.runs_graph.clone()),
-    ));
-    Ok(())
+        &t.runs_graph,
+    )?)
 }
 
 #[cfg(test)]

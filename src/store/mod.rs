@@ -697,7 +697,7 @@ impl CatalogStore {
                 &t.stale,
                 &t.quarantined_hash,
             ] {
-                remove_values(&mut tx, t, &node, predicate)?;
+                remove_values(&mut tx, &node, predicate, &t.records_graph)?;
             }
             remove_quality(&mut tx, t, &node)?;
             for quad in changing_quads(t, run_node, record, now) {
@@ -747,7 +747,7 @@ impl CatalogStore {
                 // An earlier valid version stays published, flagged as stale.
                 Some(stored) if stored.published && !withdrawn => {
                     for predicate in [&t.stale, &t.quarantined_hash] {
-                        remove_values(&mut tx, t, &node, predicate)?;
+                        remove_values(&mut tx, &node, predicate, &t.records_graph)?;
                     }
                     vec![Quad::new(
                         node.clone(),
@@ -766,7 +766,7 @@ impl CatalogStore {
                         &t.quarantined_hash,
                         &t.content_hash,
                     ] {
-                        remove_values(&mut tx, t, &node, predicate)?;
+                        remove_values(&mut tx, &node, predicate, &t.records_graph)?;
                     }
                     vec![
                         Quad::new(
@@ -817,7 +817,7 @@ impl CatalogStore {
                 &also,
                 &superseded,
             ] {
-                remove_values(&mut tx, t, &node, predicate)?;
+                remove_values(&mut tx, &node, predicate, &t.records_graph)?;
             }
             remove_quality(&mut tx, t, &node)?;
             for quad in [
@@ -1634,7 +1634,7 @@ fn set_local_id(
         return Ok(());
     };
     let node = record_iri(&record.id);
-    remove_values(tx, t, &node, &t.local_id)?;
+    remove_values(tx, &node, &t.local_id, &t.records_graph)?;
     tx.insert(&Quad::new(
         node,
         t.local_id.clone(),
@@ -1644,24 +1644,42 @@ fn set_local_id(
     Ok(())
 }
 
+/// Removes, inside `tx`, every value of `node`'s `predicate` in `graph`.
 fn remove_values(
     tx: &mut Transaction<'_>,
-    t: &Terms,
     node: &NamedNode,
     predicate: &NamedNode,
+    graph: &NamedNode,
 ) -> Result<(), StorageError> {
-    let graph = GraphNameRef::NamedNode(t.records_graph.as_ref());
     let old: Vec<Quad> = tx
         .quads_for_pattern(
             Some(node.as_ref().into()),
             Some(predicate.as_ref()),
             None,
-            Some(graph),
+            Some(GraphNameRef::NamedNode(graph.as_ref())),
         )
         .collect::<Result<_, _>>()?;
     for quad in &old {
         tx.remove(quad);
     }
+    Ok(())
+}
+
+/// Makes, inside `tx`, `value` the one value of `node`'s `predicate` in `graph`.
+fn replace_value(
+    tx: &mut Transaction<'_>,
+    node: &NamedNode,
+    predicate: &NamedNode,
+    value: impl Into<Term>,
+    graph: &NamedNode,
+) -> Result<(), StorageError> {
+    remove_values(tx, node, predicate, graph)?;
+    tx.insert(&Quad::new(
+        node.clone(),
+        predicate.clone(),
+        value.into(),
+        GraphName::NamedNode(graph.clone()),
+    ));
     Ok(())
 }
 

@@ -219,26 +219,16 @@ impl CatalogStore {
             run.clone(),
             pending_predicate(),
             Literal::from(path.display().to_string()),
-            g.clone(),
+            g,
         ));
         if let Some(ended) = ended {
-            let old: Vec<Quad> = tx
-                .quads_for_pattern(
-                    Some(run.as_ref().into()),
-                    Some(ended_predicate.as_ref()),
-                    None,
-                    Some(GraphNameRef::NamedNode(t.runs_graph.as_ref())),
-                )
-                .collect::<Result<_, _>>()?;
-            for quad in &old {
-                tx.remove(quad);
-            }
-            tx.insert(&Quad::new(
-                run.clone(),
-                ended_predicate,
+            super::replace_value(
+                &mut tx,
+                run,
+                &ended_predicate,
                 super::datetime(ended),
-                g,
-            ));
+                &t.runs_graph,
+            )?;
         }
         tx.commit()?;
         let _ = std::fs::remove_file(path);
