@@ -165,8 +165,18 @@ fn fingerprint(hash: &str) -> u64 {
 /// Records whose documents are built and handed to the writer at once.
 const SYNC_CHUNK: usize = 1024;
 
+/// Records between two progress lines of a sync.
+const SYNC_PROGRESS_EVERY: usize = 100_000;
+
 /// Writer heap: enough for fast bulk indexing, small next to the store.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+/// Segments this large are no longer merged. A merge maps every page of the
+/// segments it reads: merging a million documents into one segment held
+/// about 800 MiB of index files resident at once, on top of the sync's heap.
+/// Capped, merges stay under about 300 MiB and a million documents end in
+/// roughly ten segments, which searches (per-segment, cached) do not feel.
+const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
 
 /// The search index and what searching needs beside it.
 pub struct SearchIndex {
@@ -456,6 +466,15 @@ impl SearchIndex {
         self.write(store, profiles, true)
     }
 
+    /// A writer whose merges stay bounded (see [`MAX_DOCS_BEFORE_MERGE`]).
+    fn writer(&self) -> Result<tantivy::IndexWriter<TantivyDocument>, IndexError> {
+        let writer = self.index.writer(WRITER_HEAP)?;
+        let mut policy = tantivy::merge_policy::LogMergePolicy::default();
+        policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
+        writer.set_merge_policy(Box::new(policy));
+        Ok(writer)
+    }
+
     fn write(
         &self,
         store: &CatalogStore,
@@ -484,16 +503,27 @@ impl SearchIndex {
         let mut digest = StoreDigest::default();
         let mut writer: Option<tantivy::IndexWriter<TantivyDocument>> = None;
         if rebuild {
-            let w = self.index.writer(WRITER_HEAP)?;
+            let w = self.writer()?;
             w.delete_all_documents()?;
             writer = Some(w);
         }
         let mut changes: Vec<PublishedRecord> = Vec::with_capacity(SYNC_CHUNK);
+        let started = std::time::Instant::now();
         store.each_published_record(|record| -> Result<(), IndexError> {
             if searchable(record.kind).is_none() {
                 return Ok(());
             }
             digest.add(&record);
+            if digest.records % SYNC_PROGRESS_EVERY == 0 {
+                // A sync of a large store takes minutes: say how far it is.
+                tracing::info!(
+                    records = digest.records,
+                    added = report.added,
+                    replaced = report.replaced,
+                    seconds = started.elapsed().as_secs(),
+                    "search index sync under way"
+                );
+            }
             match indexed.remove(record.id.as_str()) {
                 Some(hash) if hash == fingerprint(&record.hash) => {
                     report.unchanged += 1;
@@ -506,7 +536,7 @@ impl SearchIndex {
             if changes.len() >= SYNC_CHUNK {
                 let w = match writer.as_mut() {
                     Some(w) => w,
-                    None => writer.insert(self.index.writer(WRITER_HEAP)?),
+                    None => writer.insert(self.writer()?),
                 };
                 self.add_documents(w, store, profiles, &changes, !rebuild)?;
                 changes.clear();
@@ -523,7 +553,7 @@ impl SearchIndex {
         }
         let mut writer = match writer {
             Some(w) => w,
-            None => self.index.writer(WRITER_HEAP)?,
+            None => self.writer()?,
         };
         self.add_documents(&mut writer, store, profiles, &changes, !rebuild)?;
         drop(changes);
