@@ -22,6 +22,7 @@ pub mod dismax;
 pub mod docsets;
 pub mod document;
 pub mod facets;
+pub mod merging;
 pub mod query;
 pub mod schema;
 pub mod vocab;
@@ -170,13 +171,6 @@ const SYNC_PROGRESS_EVERY: usize = 100_000;
 
 /// Writer heap: enough for fast bulk indexing, small next to the store.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
-
-/// Segments this large are no longer merged. A merge maps every page of the
-/// segments it reads: merging a million documents into one segment held
-/// about 800 MiB of index files resident at once, on top of the sync's heap.
-/// Capped, merges stay under about 300 MiB and a million documents end in
-/// roughly ten segments, which searches (per-segment, cached) do not feel.
-const MAX_DOCS_BEFORE_MERGE: usize = 100_000;
 
 /// The search index and what searching needs beside it.
 pub struct SearchIndex {
@@ -466,12 +460,10 @@ impl SearchIndex {
         self.write(store, profiles, true)
     }
 
-    /// A writer whose merges stay bounded (see [`MAX_DOCS_BEFORE_MERGE`]).
+    /// A writer whose merges stay bounded (see [`merging`]).
     fn writer(&self) -> Result<tantivy::IndexWriter<TantivyDocument>, IndexError> {
         let writer = self.index.writer(WRITER_HEAP)?;
-        let mut policy = tantivy::merge_policy::LogMergePolicy::default();
-        policy.set_max_docs_before_merge(MAX_DOCS_BEFORE_MERGE);
-        writer.set_merge_policy(Box::new(policy));
+        writer.set_merge_policy(Box::new(merging::BoundedMergePolicy::default()));
         Ok(writer)
     }
 
