@@ -9,6 +9,7 @@ pub mod format;
 pub mod hydra;
 pub mod netguard;
 pub mod parallel;
+mod plain_turtle;
 pub mod push;
 pub mod record;
 pub mod sparql_source;
