@@ -76,22 +76,19 @@ pub async fn search(
         return json_body(answer.with_took(started.elapsed().as_secs_f64() * 1000.0));
     }
     let generation = index.answers().generation();
-    // Searched on the runtime's worker, not handed to a blocking thread: a
-    // search takes well under a millisecond of CPU once its parts are
-    // cached (the index is memory-mapped; nothing waits for I/O), and the
-    // hand-off (a wake-up, two thread switches) cost about as much as the
-    // search itself under load.
-    let searched = index.search(&query).and_then(|results| {
-        serde_json::to_vec(&results).map_err(|e| IndexError::Internal(e.to_string()))
-    });
-    match searched {
-        Ok(body) => {
-            if let Some(answer) = CachedAnswer::new(body.clone()) {
-                index.answers().insert(key, generation, answer);
-            }
-            json_body(body)
+    let searched = tokio::task::spawn_blocking(move || -> Result<Vec<u8>, IndexError> {
+        let results = index.search(&query)?;
+        let body = serde_json::to_vec(&results).map_err(|e| IndexError::Internal(e.to_string()))?;
+        if let Some(answer) = CachedAnswer::new(body.clone()) {
+            index.answers().insert(key, generation, answer);
         }
-        Err(error) => error_response(error),
+        Ok(body)
+    })
+    .await;
+    match searched {
+        Ok(Ok(body)) => json_body(body),
+        Ok(Err(error)) => error_response(error),
+        Err(error) => ServeError::Internal(error.to_string()).into_response(),
     }
 }
 
