@@ -132,4 +132,20 @@ async fn search_cli_and_http_api() {
         let response = get(&server.url(&format!("/api/search?q={q}"))).await;
         assert_eq!(response.status(), 200, "q={q}");
     }
+
+    // The searches above filled the part caches: /metrics shows them.
+    let metrics = get(&server.url("/metrics")).await.text().await.unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from:\n{metrics}"))
+    };
+    for cache in ["docsets", "scores"] {
+        let misses =
+            format!("katalog_search_part_cache_lookups_total{{cache=\"{cache}\",result=\"miss\"}}");
+        assert!(value(&misses) > 0.0, "{misses}");
+        let bytes = format!("katalog_search_part_cache_bytes{{cache=\"{cache}\"}}");
+        assert!(value(&bytes) > 0.0, "{bytes}");
+    }
 }

@@ -170,48 +170,84 @@ impl DocSet for BitsDocSet {
 }
 
 /// At most this many bytes of sets (about 2,600 clauses at 100,000
-/// documents, 260 at a million); the oldest go first.
+/// documents, 260 at a million), and as many of word scores; the oldest
+/// go first.
 const MAX_BYTES: usize = 64 * 1024 * 1024;
 
-#[derive(Default)]
-struct Entries {
-    by_segment: HashMap<SegmentId, HashMap<Arc<str>, Arc<DocBits>>>,
+/// What a [`SegmentCache`] keeps: its size counts against the budget.
+pub trait CacheSize {
+    fn bytes(&self) -> usize;
+}
+
+impl CacheSize for DocBits {
+    fn bytes(&self) -> usize {
+        DocBits::bytes(self)
+    }
+}
+
+struct Entries<V> {
+    by_segment: HashMap<SegmentId, HashMap<Arc<str>, Arc<V>>>,
     /// Insertion order, oldest first: the first evicted.
     order: VecDeque<(SegmentId, Arc<str>)>,
     bytes: usize,
 }
 
-/// The cached sets of the segments searched, by segment and clause key.
-#[derive(Default)]
-pub struct DocSetCache {
-    entries: Mutex<Entries>,
+impl<V> Default for Entries<V> {
+    fn default() -> Self {
+        Entries {
+            by_segment: HashMap::new(),
+            order: VecDeque::new(),
+            bytes: 0,
+        }
+    }
+}
+
+/// Values computed per segment searched, by segment and clause key.
+pub struct SegmentCache<V> {
+    entries: Mutex<Entries<V>>,
     hits: AtomicU64,
     misses: AtomicU64,
 }
 
-impl DocSetCache {
-    /// The set of a clause in a segment, computed by `compute` when missing.
+impl<V> Default for SegmentCache<V> {
+    fn default() -> Self {
+        SegmentCache {
+            entries: Mutex::default(),
+            hits: AtomicU64::new(0),
+            misses: AtomicU64::new(0),
+        }
+    }
+}
+
+/// The cached document sets of the segments searched.
+pub type DocSetCache = SegmentCache<DocBits>;
+
+/// The cached scores of words in the segments searched.
+pub type ScoreCache = SegmentCache<DocScores>;
+
+impl<V: CacheSize> SegmentCache<V> {
+    /// The value of a clause in a segment, computed by `compute` when missing.
     pub fn get_or_compute(
         &self,
         segment: SegmentId,
         key: &Arc<str>,
-        compute: impl FnOnce() -> tantivy::Result<DocBits>,
-    ) -> tantivy::Result<Arc<DocBits>> {
-        if let Some(bits) = self.entries.lock().ok().and_then(|entries| {
+        compute: impl FnOnce() -> tantivy::Result<V>,
+    ) -> tantivy::Result<Arc<V>> {
+        if let Some(value) = self.entries.lock().ok().and_then(|entries| {
             entries
                 .by_segment
                 .get(&segment)
-                .and_then(|sets| sets.get(key.as_ref()).cloned())
+                .and_then(|values| values.get(key.as_ref()).cloned())
         }) {
             self.hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(bits);
+            return Ok(value);
         }
         self.misses.fetch_add(1, Ordering::Relaxed);
-        // Computed outside the lock: two searches may compute the same set
+        // Computed outside the lock: two searches may compute the same value
         // once each at first, which is harmless.
-        let bits = Arc::new(compute()?);
+        let value = Arc::new(compute()?);
         if let Ok(mut entries) = self.entries.lock() {
-            let size = bits.bytes() + key.len();
+            let size = value.bytes() + key.len();
             if size <= MAX_BYTES {
                 while entries.bytes + size > MAX_BYTES {
                     let Some((old_segment, old_key)) = entries.order.pop_front() else {
@@ -220,7 +256,7 @@ impl DocSetCache {
                     let removed = entries
                         .by_segment
                         .get_mut(&old_segment)
-                        .and_then(|sets| sets.remove(&old_key));
+                        .and_then(|values| values.remove(&old_key));
                     if let Some(removed) = removed {
                         entries.bytes -= removed.bytes() + old_key.len();
                     }
@@ -229,7 +265,7 @@ impl DocSetCache {
                     .by_segment
                     .entry(segment)
                     .or_default()
-                    .insert(key.clone(), bits.clone());
+                    .insert(key.clone(), value.clone());
                 match previous {
                     Some(previous) => entries.bytes -= previous.bytes() + key.len(),
                     None => entries.order.push_back((segment, key.clone())),
@@ -237,10 +273,10 @@ impl DocSetCache {
                 entries.bytes += size;
             }
         }
-        Ok(bits)
+        Ok(value)
     }
 
-    /// Forgets every set (after a reload: segments merged away, new ones).
+    /// Forgets every value (after a reload: segments merged away, new ones).
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
             *entries = Entries::default();
@@ -253,6 +289,71 @@ impl DocSetCache {
             self.hits.load(Ordering::Relaxed),
             self.misses.load(Ordering::Relaxed),
         )
+    }
+
+    /// (entries, bytes) kept now.
+    pub fn size(&self) -> (usize, usize) {
+        self.entries
+            .lock()
+            .map(|entries| (entries.order.len(), entries.bytes))
+            .unwrap_or((0, 0))
+    }
+}
+
+/// The score of a word (a disjunction over its fields) at every document
+/// of a segment it matches, in document order. BM25 statistics are the
+/// searcher's, which change only at a reload, when the cache is emptied.
+#[derive(Debug, Default, PartialEq)]
+pub struct DocScores {
+    docs: Vec<DocId>,
+    scores: Vec<Score>,
+}
+
+impl DocScores {
+    /// Walks a scorer from where it is to its end.
+    pub fn collect(scorer: &mut dyn Scorer) -> Self {
+        let mut out = DocScores::default();
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            out.docs.push(doc);
+            out.scores.push(scorer.score());
+            doc = scorer.advance();
+        }
+        out.docs.shrink_to_fit();
+        out.scores.shrink_to_fit();
+        out
+    }
+}
+
+impl CacheSize for DocScores {
+    fn bytes(&self) -> usize {
+        (self.docs.len() + self.scores.len()) * 4 + std::mem::size_of::<Self>()
+    }
+}
+
+/// Reads a [`DocScores`] at ascending documents.
+struct ScoresCursor {
+    scores: Arc<DocScores>,
+    at: usize,
+}
+
+impl ScoresCursor {
+    /// The score at `doc` (0 when the word is not there); `doc` must not
+    /// be below the previous one asked.
+    fn score_at(&mut self, doc: DocId) -> Score {
+        let docs = &self.scores.docs[self.at..];
+        // Galloping: candidates are often close together.
+        let mut step = 1;
+        while step < docs.len() && docs[step - 1] < doc {
+            step *= 2;
+        }
+        let window = &docs[..step.min(docs.len())];
+        let found = window.partition_point(|&d| d < doc);
+        self.at += found;
+        match self.scores.docs.get(self.at) {
+            Some(&d) if d == doc => self.scores.scores[self.at],
+            _ => 0.0,
+        }
     }
 }
 
@@ -361,27 +462,57 @@ impl Weight for CachedSetWeight {
     }
 }
 
+/// A scored clause of a [`CandidateQuery`]: its scores per segment are
+/// cached under `key`, which must name everything they depend on (the
+/// word, its fields, their order).
+pub struct ScoredClause {
+    pub key: String,
+    pub query: Box<dyn Query>,
+}
+
+impl Clone for ScoredClause {
+    fn clone(&self) -> Self {
+        ScoredClause {
+            key: self.key.clone(),
+            query: self.query.box_clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for ScoredClause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Scored({})", self.key)
+    }
+}
+
 /// A search: the candidates are the documents in every `required` set and
 /// in no `excluded` one (all cached); each candidate's score is the sum of
-/// the `scored` clauses' scores there (each sought to the candidates only),
-/// or 1 when nothing is scored. `scored` clauses must match every candidate
-/// (each is one of the `required` sets, scored).
+/// the `scored` clauses' scores there, or 1 when nothing is scored.
+/// `scored` clauses must match every candidate (each is one of the
+/// `required` sets, scored). A clause's scores in a segment are computed
+/// once, over every document it matches, and cached: seeking each field of
+/// a word to each candidate decodes a block of postings per field and
+/// candidate, most of the cost of a search when the word's scores are not
+/// kept.
 pub struct CandidateQuery {
     required: Vec<CachedSetQuery>,
     excluded: Vec<CachedSetQuery>,
-    scored: Vec<Box<dyn Query>>,
+    scored: Vec<ScoredClause>,
+    scores: Arc<ScoreCache>,
 }
 
 impl CandidateQuery {
     pub fn new(
         required: Vec<CachedSetQuery>,
         excluded: Vec<CachedSetQuery>,
-        scored: Vec<Box<dyn Query>>,
+        scored: Vec<ScoredClause>,
+        scores: Arc<ScoreCache>,
     ) -> Self {
         CandidateQuery {
             required,
             excluded,
             scored,
+            scores,
         }
     }
 }
@@ -391,7 +522,8 @@ impl Clone for CandidateQuery {
         CandidateQuery {
             required: self.required.clone(),
             excluded: self.excluded.clone(),
-            scored: self.scored.iter().map(|q| q.box_clone()).collect(),
+            scored: self.scored.clone(),
+            scores: self.scores.clone(),
         }
     }
 }
@@ -423,14 +555,26 @@ impl Query for CandidateQuery {
             scored: self
                 .scored
                 .iter()
-                .map(|q| q.weight(enable_scoring))
+                .map(|clause| {
+                    // BM25 statistics are the searcher's: a search still on
+                    // the searcher before a reload must not leave its scores
+                    // for the searchers after it (a segment can outlive it).
+                    let key = match enable_scoring.searcher() {
+                        Some(searcher) => {
+                            format!("{} {}", searcher.generation().generation_id(), clause.key)
+                        }
+                        None => clause.key.clone(),
+                    };
+                    Ok((Arc::from(key), clause.query.weight(enable_scoring)?))
+                })
                 .collect::<tantivy::Result<_>>()?,
+            scores: self.scores.clone(),
         }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for query in &self.scored {
-            query.query_terms(visitor);
+        for clause in &self.scored {
+            clause.query.query_terms(visitor);
         }
     }
 }
@@ -438,7 +582,9 @@ impl Query for CandidateQuery {
 struct CandidateWeight {
     required: Vec<CachedSetWeight>,
     excluded: Vec<CachedSetWeight>,
-    scored: Vec<Box<dyn Weight>>,
+    /// Each scored clause's weight, with its key in the score cache.
+    scored: Vec<(Arc<str>, Box<dyn Weight>)>,
+    scores: Arc<ScoreCache>,
 }
 
 impl CandidateWeight {
@@ -469,7 +615,19 @@ impl Weight for CandidateWeight {
         let scored = self
             .scored
             .iter()
-            .map(|w| w.scorer(reader, boost))
+            .map(|(key, weight)| {
+                // Scores are for one boost: another one (never, at the top
+                // of a search) is another key.
+                let key = if boost == 1.0 {
+                    key.clone()
+                } else {
+                    Arc::from(format!("{key} boost {boost}"))
+                };
+                let scores = self.scores.get_or_compute(reader.segment_id(), &key, || {
+                    Ok(DocScores::collect(weight.scorer(reader, boost)?.as_mut()))
+                })?;
+                Ok(ScoresCursor { scores, at: 0 })
+            })
             .collect::<tantivy::Result<_>>()?;
         Ok(Box::new(CandidateScorer {
             candidates: BitsDocSet::new(Arc::new(candidates)),
@@ -490,7 +648,7 @@ impl Weight for CandidateWeight {
 
 struct CandidateScorer {
     candidates: BitsDocSet,
-    scored: Vec<Box<dyn Scorer>>,
+    scored: Vec<ScoresCursor>,
 }
 
 impl DocSet for CandidateScorer {
@@ -518,13 +676,8 @@ impl Scorer for CandidateScorer {
         }
         let doc = self.candidates.doc();
         let mut sum = 0.0;
-        for scorer in &mut self.scored {
-            if scorer.doc() < doc {
-                scorer.seek(doc);
-            }
-            if scorer.doc() == doc {
-                sum += scorer.score();
-            }
+        for scores in &mut self.scored {
+            sum += scores.score_at(doc);
         }
         sum
     }
@@ -578,6 +731,32 @@ mod tests {
         both.recount();
         assert_eq!(both.len(), 2);
         assert_eq!(docs(both), [1, 500]);
+    }
+
+    #[test]
+    fn score_cursor_finds_ascending_documents() {
+        let docs: Vec<DocId> = (0..1000).map(|d| d * 3).collect();
+        let scores = Arc::new(DocScores {
+            scores: docs.iter().map(|&d| d as Score).collect(),
+            docs,
+        });
+        let mut cursor = ScoresCursor {
+            scores: scores.clone(),
+            at: 0,
+        };
+        assert_eq!(cursor.score_at(0), 0.0);
+        assert_eq!(cursor.score_at(3), 3.0);
+        assert_eq!(cursor.score_at(4), 0.0, "not a document of the word");
+        assert_eq!(cursor.score_at(6), 6.0);
+        assert_eq!(cursor.score_at(2001), 2001.0, "far ahead");
+        assert_eq!(cursor.score_at(2001), 2001.0, "the same again");
+        assert_eq!(cursor.score_at(2997), 2997.0, "the last");
+        assert_eq!(cursor.score_at(3000), 0.0, "past the end");
+        let mut every = ScoresCursor { scores, at: 0 };
+        for doc in 0..3000 {
+            let expected = if doc % 3 == 0 { doc as Score } else { 0.0 };
+            assert_eq!(every.score_at(doc), expected);
+        }
     }
 
     #[test]

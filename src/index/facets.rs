@@ -94,7 +94,7 @@ impl FacetTables {
 }
 
 /// Counts per dimension (in [`FACETS`] order): value -> documents.
-pub type DimensionCounts = Vec<HashMap<Arc<str>, u64>>;
+pub type DimensionCounts = Vec<HashMap<Arc<str>, u64, foldhash::fast::RandomState>>;
 
 /// Counts the facet values of the matching documents, every dimension.
 #[derive(Clone, Copy)]
@@ -134,7 +134,7 @@ impl Collector for FacetCounter<'_> {
     }
 
     fn merge_fruits(&self, segments: Vec<DimensionCounts>) -> tantivy::Result<DimensionCounts> {
-        let mut merged: DimensionCounts = vec![HashMap::new(); FACETS.len()];
+        let mut merged: DimensionCounts = vec![HashMap::default(); FACETS.len()];
         for segment in segments {
             for (into, counts) in merged.iter_mut().zip(segment) {
                 if into.is_empty() {
@@ -168,7 +168,7 @@ impl SegmentCollector for SegmentFacetCounter {
     }
 
     fn harvest(self) -> DimensionCounts {
-        let mut out: DimensionCounts = vec![HashMap::new(); FACETS.len()];
+        let mut out: DimensionCounts = vec![HashMap::default(); FACETS.len()];
         for (ordinal, &count) in self.counts.iter().enumerate() {
             if count == 0 {
                 continue;

@@ -189,12 +189,20 @@ pub struct SearchIndex {
     answers: cache::AnswerCache,
     /// Documents of filters, words and prefixes, per segment searched.
     docsets: Arc<docsets::DocSetCache>,
+    /// Scores of words at the documents they match, per segment searched.
+    scores: Arc<docsets::ScoreCache>,
     /// Stored summaries of documents shown in hits, by segment and
     /// document (like Solr's document cache): parsing the stored JSON is
     /// most of the cost of a page of hits.
-    summaries: RwLock<HashMap<(tantivy::index::SegmentId, tantivy::DocId), Arc<RecordSummary>>>,
+    summaries: RwLock<
+        HashMap<
+            (tantivy::index::SegmentId, tantivy::DocId),
+            Arc<RecordSummary>,
+            foldhash::fast::RandomState,
+        >,
+    >,
     /// Facet labels by dimension, value and language.
-    labels: RwLock<HashMap<String, String>>,
+    labels: RwLock<HashMap<String, String, foldhash::fast::RandomState>>,
 }
 
 /// At most this many stored summaries and facet labels are kept; past it,
@@ -289,6 +297,7 @@ impl SearchIndex {
             facet_tables: facets::FacetTables::default(),
             answers: cache::AnswerCache::default(),
             docsets: Arc::default(),
+            scores: Arc::default(),
             summaries: RwLock::default(),
             labels: RwLock::default(),
         })
@@ -321,11 +330,17 @@ impl SearchIndex {
         &self.docsets
     }
 
+    /// The cache of words' scores per segment, emptied with the document sets.
+    pub fn scores(&self) -> &docsets::ScoreCache {
+        &self.scores
+    }
+
     /// Empties what searches keep of the index (document sets of query
     /// parts, stored summaries, labels): at every reload, and in
     /// benchmarks of searches that find nothing kept.
     pub fn clear_search_caches(&self) {
         self.docsets.clear();
+        self.scores.clear();
         if let Ok(mut summaries) = self.summaries.write() {
             summaries.clear();
         }

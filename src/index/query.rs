@@ -6,7 +6,7 @@
 use super::analysis::{language_slot, slot_each_token, slot_tokens, slot_words, ANY, LANGUAGES};
 use super::codes::{chapter_iri, chapter_title, country_iri, country_key, DiseaseCode};
 use super::dismax::SeekingDisMaxQuery;
-use super::docsets::{CachedSetQuery, CandidateQuery};
+use super::docsets::{CachedSetQuery, CandidateQuery, ScoredClause};
 use super::document::{
     concept_iri, concept_key, RecordSummary, ACCESS_SCHEME, FORMAT_SCHEME, HEALTH_CATEGORY_SCHEME,
     HEALTH_THEME_SCHEME, LICENCE_SCHEME, THEME_SCHEME,
@@ -714,7 +714,7 @@ impl SearchIndex {
         let f = &self.fields;
         let mut required: Vec<CachedSetQuery> = Vec::new();
         let mut excluded: Vec<CachedSetQuery> = Vec::new();
-        let mut scored: Vec<Box<dyn Query>> = Vec::new();
+        let mut scored: Vec<ScoredClause> = Vec::new();
         let mut diseases = q.diseases.clone();
         let mut countries: Vec<String> = Vec::new();
         let slots = q.text_slots();
@@ -735,6 +735,9 @@ impl SearchIndex {
                     let mut languages = slots.clone();
                     languages.sort_unstable();
                     let key = format!("word {field:?} {fuzzy} {languages:?} {text}");
+                    // Scores also depend on the order of the fields
+                    // (disjuncts are summed in order).
+                    let score_key = format!("score {field:?} {fuzzy} {slots:?} {text}");
                     let docs = CachedSetQuery::any_of(
                         key,
                         disjuncts.iter().map(|q| q.box_clone()).collect(),
@@ -744,7 +747,10 @@ impl SearchIndex {
                         excluded.push(docs);
                     } else {
                         required.push(docs);
-                        scored.push(Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)));
+                        scored.push(ScoredClause {
+                            key: score_key,
+                            query: Box::new(SeekingDisMaxQuery::new(disjuncts, TIE_BREAKER)),
+                        });
                     }
                 }
                 QueryPart::Disease(key) => diseases.push(key),
@@ -829,7 +835,12 @@ impl SearchIndex {
                 i64_range(f.temporal_end, Bound::Included(from), Bound::Unbounded),
             ));
         }
-        Box::new(CandidateQuery::new(required, excluded, scored))
+        Box::new(CandidateQuery::new(
+            required,
+            excluded,
+            scored,
+            self.scores.clone(),
+        ))
     }
 
     /// Runs a search.
@@ -1114,6 +1125,10 @@ impl SearchIndex {
 /// form starts with the stem of a query word in some language.
 pub struct Highlighter {
     stems: Vec<String>,
+    /// The first bytes of the stems: an ASCII word starting with none of
+    /// them (lower-cased) matches none, which most words of a text show
+    /// without being folded.
+    first_bytes: [bool; 256],
 }
 
 impl Highlighter {
@@ -1135,7 +1150,17 @@ impl Highlighter {
                 }
             }
         }
-        Highlighter { stems }
+        Self::from_stems(stems)
+    }
+
+    fn from_stems(stems: Vec<String>) -> Self {
+        let mut first_bytes = [false; 256];
+        for stem in &stems {
+            if let Some(&first) = stem.as_bytes().first() {
+                first_bytes[usize::from(first)] = true;
+            }
+        }
+        Highlighter { stems, first_bytes }
     }
 
     /// Whether a word of a text (a run of letters and digits, as the
@@ -1150,6 +1175,11 @@ impl Highlighter {
         }
         let hit = |token: &str| self.stems.iter().any(|s| token.starts_with(s.as_str()));
         if word.is_ascii() {
+            // Folding keeps the first letter ("aa" -> "a", "oe" -> "o").
+            let first = word.as_bytes().first().map(u8::to_ascii_lowercase);
+            if !first.is_some_and(|b| self.first_bytes[usize::from(b)]) {
+                return false;
+            }
             folded.clear();
             folded.push_str(word);
             folded.make_ascii_lowercase();
@@ -1192,7 +1222,7 @@ impl Highlighter {
         while !text.is_char_boundary(end) {
             end += 1;
         }
-        let mut out = String::new();
+        let mut out = String::with_capacity(end - start + 16 * spans.len() + 8);
         if start > 0 {
             out.push('…');
         }
@@ -1201,13 +1231,13 @@ impl Highlighter {
             if from < at || to > end {
                 continue;
             }
-            out.push_str(&escape(&text[at..from]));
+            escape_into(&mut out, &text[at..from]);
             out.push_str("<em>");
-            out.push_str(&escape(&text[from..to]));
+            escape_into(&mut out, &text[from..to]);
             out.push_str("</em>");
             at = to;
         }
-        out.push_str(&escape(&text[at..end]));
+        escape_into(&mut out, &text[at..end]);
         if end < text.len() {
             out.push('…');
         }
@@ -1218,26 +1248,56 @@ impl Highlighter {
 /// The (start, end) byte offsets of the words of a text: runs of letters
 /// and digits, as Tantivy's SimpleTokenizer splits.
 fn words(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
-    let mut chars = text.char_indices().peekable();
+    let bytes = text.as_bytes();
+    // Whether the character at a byte offset is a letter or digit, and its
+    // length: ASCII without decoding.
+    let at = move |i: usize| -> (bool, usize) {
+        match bytes[i] {
+            b if b.is_ascii() => (b.is_ascii_alphanumeric(), 1),
+            _ => text[i..]
+                .chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8())),
+        }
+    };
+    let mut next = 0;
     std::iter::from_fn(move || {
-        let (from, _) = chars.find(|(_, c)| c.is_alphanumeric())?;
-        let mut to = text.len();
-        while let Some(&(at, c)) = chars.peek() {
-            if !c.is_alphanumeric() {
-                to = at;
+        while next < bytes.len() {
+            let (word, len) = at(next);
+            if word {
                 break;
             }
-            chars.next();
+            next += len;
         }
-        Some((from, to))
+        if next >= bytes.len() {
+            return None;
+        }
+        let from = next;
+        while next < bytes.len() {
+            let (word, len) = at(next);
+            if !word {
+                break;
+            }
+            next += len;
+        }
+        Some((from, next))
     })
 }
 
-/// HTML-escapes a fragment (highlights are meant to be inserted as HTML).
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+/// HTML-escapes a fragment onto `out` (highlights are meant to be
+/// inserted as HTML).
+fn escape_into(out: &mut String, text: &str) {
+    let mut rest = text;
+    while let Some(at) = rest.find(['&', '<', '>']) {
+        out.push_str(&rest[..at]);
+        out.push_str(match rest.as_bytes()[at] {
+            b'&' => "&amp;",
+            b'<' => "&lt;",
+            _ => "&gt;",
+        });
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
 }
 
 #[cfg(test)]
@@ -1349,9 +1409,7 @@ mod tests {
             .collect();
         assert_eq!(ours, theirs);
         for word in ours {
-            let h = Highlighter {
-                stems: slot_words(ANY, word),
-            };
+            let h = Highlighter::from_stems(slot_words(ANY, word));
             assert!(h.matches(word, &mut String::new()), "{word}");
         }
         let h = Highlighter::new("tromsø aalborg");
@@ -1362,8 +1420,13 @@ mod tests {
     #[test]
     fn highlights_mark_stemmed_matches_and_escape() {
         let h = Highlighter::new("registries");
-        let marked = h.mark("The <national> registry of births", 200).unwrap();
-        assert_eq!(marked, "The &lt;national&gt; <em>registry</em> of births");
+        let marked = h
+            .mark("The <national> registry of births & deaths", 200)
+            .unwrap();
+        assert_eq!(
+            marked,
+            "The &lt;national&gt; <em>registry</em> of births &amp; deaths"
+        );
         assert!(h.mark("nothing here", 200).is_none());
         let long = format!("{} registry {}", "å".repeat(300), "ø".repeat(300));
         assert!(h

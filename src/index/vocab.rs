@@ -27,7 +27,8 @@ pub struct Concept {
 /// All concepts, by IRI.
 #[derive(Debug, Default)]
 pub struct Vocabulary {
-    concepts: HashMap<String, Concept>,
+    /// (Looked up for every label of every hit: foldhash, not SipHash.)
+    concepts: HashMap<String, Concept, foldhash::fast::RandomState>,
     fingerprint: Sha256,
 }
 

@@ -224,13 +224,61 @@ fn catalogue_registry(state: &AppState) -> Result<Registry, String> {
         &["result"],
     )
     .map_err(error)?;
+    // The per-segment caches of query parts: document sets of filters and
+    // words ("docsets"), words' scores ("scores").
+    let part_lookups = IntCounterVec::new(
+        Opts::new(
+            "katalog_search_part_cache_lookups_total",
+            "Lookups of query parts (per segment) in the search part caches, by cache (docsets, scores) and result (hit, miss)",
+        ),
+        &["cache", "result"],
+    )
+    .map_err(error)?;
+    let part_entries = IntGaugeVec::new(
+        Opts::new(
+            "katalog_search_part_cache_entries",
+            "Entries kept in the search part caches, by cache (docsets, scores)",
+        ),
+        &["cache"],
+    )
+    .map_err(error)?;
+    let part_bytes = IntGaugeVec::new(
+        Opts::new(
+            "katalog_search_part_cache_bytes",
+            "Bytes kept in the search part caches, by cache (docsets, scores)",
+        ),
+        &["cache"],
+    )
+    .map_err(error)?;
     if let Some(search) = &state.search {
         let (hits, misses) = search.answers().lookups();
         answers.with_label_values(&["hit"]).inc_by(hits);
         answers.with_label_values(&["miss"]).inc_by(misses);
+        for (cache, (hits, misses), (entries, bytes)) in [
+            (
+                "docsets",
+                search.docsets().lookups(),
+                search.docsets().size(),
+            ),
+            ("scores", search.scores().lookups(), search.scores().size()),
+        ] {
+            part_lookups.with_label_values(&[cache, "hit"]).inc_by(hits);
+            part_lookups
+                .with_label_values(&[cache, "miss"])
+                .inc_by(misses);
+            part_entries
+                .with_label_values(&[cache])
+                .set(i64::try_from(entries).unwrap_or(i64::MAX));
+            part_bytes
+                .with_label_values(&[cache])
+                .set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }
     }
     for collector in [
         Box::new(answers.clone()) as Box<dyn prometheus::core::Collector>,
+        Box::new(part_lookups.clone()),
+        Box::new(part_entries.clone()),
+        Box::new(part_bytes.clone()),
         Box::new(runs.clone()),
         Box::new(durations.clone()),
         Box::new(last_run.clone()),
