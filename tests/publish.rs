@@ -573,6 +573,14 @@ async fn records_dereference_and_services_describe_themselves() {
     assert!(openapi["paths"]["/api/sources/{name}/report"].is_object());
 }
 
+/// Whether schemathesis stopped on errors of its own (its "Runtime Error"s)
+/// without any check failing against the server.
+fn crashed_inside_schemathesis(report: &str) -> bool {
+    report.contains("Runtime Error")
+        && !report.to_lowercase().contains("failures")
+        && !report.contains("❌")
+}
+
 /// The OpenAPI document against the running server, with schemathesis
 /// (`pip install schemathesis`; `.ci/run` installs it).
 #[tokio::test(flavor = "multi_thread")]
@@ -591,14 +599,24 @@ async fn openapi_document_holds_against_the_server() {
     let harvested = katalog(data.path(), &["harvest"]);
     assert!(harvested.status.success(), "{}", stderr(&harvested));
     let server = Server::start(data.path(), &[]);
-    let out = std::process::Command::new("schemathesis")
-        .args(["run", &server.url("/api/openapi.json")])
-        .args(["--checks", "all", "--max-examples", "25", "--workers", "2"])
-        // Random text is not RDF: a 400 for a "valid" string body is right.
-        .args(["--exclude-checks", "positive_data_acceptance"])
-        .env("SCHEMATHESIS_HOOKS", "")
-        .output()
-        .expect("schemathesis runs");
+    let run = || {
+        std::process::Command::new("schemathesis")
+            .args(["run", &server.url("/api/openapi.json")])
+            .args(["--checks", "all", "--max-examples", "25", "--workers", "2"])
+            // Random text is not RDF: a 400 for a "valid" string body is right.
+            .args(["--exclude-checks", "positive_data_acceptance"])
+            .env("SCHEMATHESIS_HOOKS", "")
+            .output()
+            .expect("schemathesis runs")
+    };
+    let mut out = run();
+    if crashed_inside_schemathesis(&stdout(&out)) {
+        // Seen once in about ten runs: a CPython "AST constructor recursion
+        // depth mismatch" and a KeyError in its coverage phase, with every
+        // test case passing. Its own crash says nothing about the API.
+        eprintln!("schemathesis crashed on its own; running it once more");
+        out = run();
+    }
     assert!(
         out.status.success(),
         "schemathesis found problems:\n{}\n{}",

@@ -5,7 +5,8 @@
 //! policy merged eight segments of ~52k documents into one of 412k, and a
 //! million-document sync held about 750 MiB of index files resident for it,
 //! on top of its heap. Cut at [`MAX_MERGED_DOCS`], a merge reads at most
-//! about 230 MiB, and a million documents end in a dozen segments, which
+//! about 230 MiB: a million-document reindex peaked at 865 MiB instead of
+//! 1437 MiB, and ended in 17 segments (at most 103k documents each), which
 //! per-segment, cached searching does not feel.
 
 use std::collections::HashMap;

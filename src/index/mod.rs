@@ -525,8 +525,6 @@ impl SearchIndex {
                 // A sync of a large store takes minutes: say how far it is.
                 tracing::info!(
                     records = digest.records,
-                    added = report.added,
-                    replaced = report.replaced,
                     seconds = started.elapsed().as_secs(),
                     "search index sync under way"
                 );
