@@ -1283,6 +1283,7 @@ pub async fn harvest_source_with(
                 tracing::debug!(source = %meta.name, records = touched.len(), ms = started.elapsed().as_millis() as u64, "duplicates resolved around the run's records");
             }
             drop(touched);
+            crate::memory::release_free_heap();
             // An incremental run's pages (other URLs) do not replace what the
             // last full run recorded for its conditional GETs.
             if since.is_none()
@@ -1305,12 +1306,6 @@ pub async fn harvest_source_with(
                 }
                 store.set_source_state(&meta.name, &state)?;
             }
-            // The run's transactions (record states, duplicates, the run
-            // itself) stay in RocksDB's memtables, up to 128 MiB in each of
-            // ten column families, until written out: flushed, they add
-            // nothing to the next run's bulk load or to the index sync.
-            store.flush()?;
-            crate::memory::release_free_heap();
             Ok::<HarvestRun, HarvestError>(staged)
         })
         .await
