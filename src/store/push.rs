@@ -6,7 +6,7 @@ use super::{
     record_iri, stored_records, ApplyOptions, CatalogStore, HarvestRun, PreparedRecord, SourceMeta,
     StoreError, Terms,
 };
-use oxigraph::model::{GraphNameRef, Literal, Term};
+use oxigraph::model::{GraphNameRef, Literal, NamedNode, Term};
 
 /// A catalogue record bound to a local id.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,19 +52,7 @@ impl CatalogStore {
                 continue;
             }
             let value =
-                |predicate: &oxigraph::model::NamedNode| -> Result<Option<Term>, StoreError> {
-                    Ok(self
-                        .oxigraph()
-                        .quads_for_pattern(
-                            Some(node.as_ref()),
-                            Some(predicate.as_ref()),
-                            None,
-                            Some(graph),
-                        )
-                        .next()
-                        .transpose()?
-                        .map(|q| q.object))
-                };
+                |predicate| super::single_value(self.oxigraph(), node.as_ref(), predicate, graph);
             let (Some(Term::Literal(id)), Some(Term::NamedNode(resource))) =
                 (value(&t.record_id)?, value(&t.primary_topic)?)
             else {
@@ -87,42 +75,31 @@ impl CatalogStore {
     /// A record's `kat:state` (`published`, `quarantined`, `deleted`,
     /// `superseded`), None when the store has no such record.
     pub fn record_state(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let t = Terms::new();
-        let node = record_iri(id);
-        Ok(self
-            .oxigraph()
-            .quads_for_pattern(
-                Some(node.as_ref().into()),
-                Some(t.state.as_ref()),
-                None,
-                Some(GraphNameRef::NamedNode(t.records_graph.as_ref())),
-            )
-            .next()
-            .transpose()?
-            .and_then(|q| match q.object {
-                Term::Literal(l) => Some(l.value().to_string()),
-                _ => None,
-            }))
+        self.record_literal(id, &Terms::new().state)
     }
 
     /// The local id a record was pushed under, if it was pushed.
     pub fn local_id_of(&self, id: &str) -> Result<Option<String>, StoreError> {
-        let t = Terms::new();
-        let node = record_iri(id);
-        Ok(self
-            .oxigraph()
-            .quads_for_pattern(
-                Some(node.as_ref().into()),
-                Some(t.local_id.as_ref()),
-                None,
-                Some(GraphNameRef::NamedNode(t.records_graph.as_ref())),
-            )
-            .next()
-            .transpose()?
-            .and_then(|q| match q.object {
-                Term::Literal(l) => Some(l.value().to_string()),
-                _ => None,
-            }))
+        self.record_literal(id, &Terms::new().local_id)
+    }
+
+    /// A literal value of a record's catalogue record.
+    fn record_literal(
+        &self,
+        id: &str,
+        predicate: &NamedNode,
+    ) -> Result<Option<String>, StoreError> {
+        let graph = Terms::new().records_graph;
+        let value = super::single_value(
+            self.oxigraph(),
+            record_iri(id).as_ref().into(),
+            predicate,
+            GraphNameRef::NamedNode(graph.as_ref()),
+        )?;
+        Ok(match value {
+            Some(Term::Literal(l)) => Some(l.value().to_string()),
+            _ => None,
+        })
     }
 
     /// A run of `source` that stores `records` (each published, updated or

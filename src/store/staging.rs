@@ -254,7 +254,7 @@ impl CatalogStore {
         let run_node = super::run_iri(&reader.run_id);
         let existing = stored_records(&self.store, &t, &source.iri())?;
         // An id staged n times: only its last version is applied.
-        let skip: HashMap<String, u64> = plan["repeated"]
+        let repeated: HashMap<String, u64> = plan["repeated"]
             .as_object()
             .map(|o| {
                 o.iter()
@@ -262,7 +262,6 @@ impl CatalogStore {
                     .collect()
             })
             .unwrap_or_default();
-        let second_skip = skip.clone();
         // New records (all of them in a first harvest) go into the store in
         // one bulk load, fed in full batches straight from the file and
         // ingested at its commit. Measured at 100k Hydra datasets: one bulk
@@ -273,8 +272,10 @@ impl CatalogStore {
         let now = Utc::now();
         let started = std::time::Instant::now();
         let mut fresh = FreshQuads {
-            reader,
-            skip,
+            records: LastVersions {
+                reader,
+                skip: repeated.clone(),
+            },
             existing: &existing,
             t: &t,
             source: &source,
@@ -301,31 +302,19 @@ impl CatalogStore {
         } = fresh;
         crate::memory::release_free_heap();
         if changed > 0 {
-            let mut reader = StagedReader::open(path)?;
-            let mut skip = second_skip;
-            let mut chunk = Vec::with_capacity(CHUNK);
+            let mut records = LastVersions {
+                reader: StagedReader::open(path)?,
+                skip: repeated,
+            };
             loop {
-                let next = reader.next_record()?;
-                let done = next.is_none();
-                if let Some(record) = next {
-                    if let Some(left) = skip.get_mut(&record.id) {
-                        if *left > 0 {
-                            *left -= 1;
-                            continue;
-                        }
-                    }
-                    chunk.push(record);
-                }
-                if chunk.len() >= CHUNK || (done && !chunk.is_empty()) {
-                    let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
-                    plan.fresh.clear();
-                    if !(plan.updated.is_empty() && plan.quarantined.is_empty()) {
-                        self.write_plan(&t, &source, &run_node, &plan, now, None)?;
-                    }
-                    chunk.clear();
-                }
-                if done {
+                let chunk = records.next_chunk(CHUNK)?;
+                if chunk.is_empty() {
                     break;
+                }
+                let (mut plan, _) = RunPlan::of_records(&existing, &chunk);
+                plan.fresh.clear();
+                if !(plan.updated.is_empty() && plan.quarantined.is_empty()) {
+                    self.write_plan(&t, &source, &run_node, &plan, now, None)?;
                 }
             }
         }
@@ -382,10 +371,36 @@ impl CatalogStore {
 /// batches: nothing beside the loader's batch is held. Counts what it sees:
 /// the records it loaded, those left for the second pass (updated,
 /// quarantined) and every record the run touched.
-struct FreshQuads<'a> {
+/// The staged records in file order, each id's last version only: a record
+/// changed twice in one run was staged twice.
+struct LastVersions {
     reader: StagedReader,
     /// Ids staged n times: the first n-1 versions are skipped.
     skip: HashMap<String, u64>,
+}
+
+impl LastVersions {
+    /// Up to `max` records; fewer only at the end of the file.
+    fn next_chunk(&mut self, max: usize) -> Result<Vec<PreparedRecord>, StoreError> {
+        let mut chunk = Vec::with_capacity(max);
+        while chunk.len() < max {
+            let Some(record) = self.reader.next_record()? else {
+                break;
+            };
+            if let Some(left) = self.skip.get_mut(&record.id) {
+                if *left > 0 {
+                    *left -= 1;
+                    continue;
+                }
+            }
+            chunk.push(record);
+        }
+        Ok(chunk)
+    }
+}
+
+struct FreshQuads<'a> {
+    records: LastVersions,
     existing: &'a HashMap<String, StoredRecord>,
     t: &'a Terms,
     source: &'a SourceMeta,
@@ -404,20 +419,8 @@ const FRESH_CHUNK: usize = 64;
 
 impl FreshQuads<'_> {
     fn refill(&mut self) -> Result<(), StoreError> {
-        let mut chunk = Vec::with_capacity(FRESH_CHUNK);
-        while chunk.len() < FRESH_CHUNK {
-            let Some(record) = self.reader.next_record()? else {
-                self.done = true;
-                break;
-            };
-            if let Some(left) = self.skip.get_mut(&record.id) {
-                if *left > 0 {
-                    *left -= 1;
-                    continue;
-                }
-            }
-            chunk.push(record);
-        }
+        let chunk = self.records.next_chunk(FRESH_CHUNK)?;
+        self.done = chunk.len() < FRESH_CHUNK;
         let (plan, _) = RunPlan::of_records(self.existing, &chunk);
         self.touched.extend(
             plan.fresh
